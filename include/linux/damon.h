@@ -150,7 +150,8 @@ struct damos_quota_goal {
  * @ms:			Time the action may take per window, in ms.
  * @sz:			Bytes the action may be applied to per window.
  * @goals:		Quota goals (&struct damos_quota_goal).
- * @esz:		Effective size quota of the current window (read only).
+ * @esz:		Effective size quota of the current window (read only);
+ *			zero when no quota is set.
  * @weight_sz:		Weight of the region size in the priority score.
  * @weight_nr_accesses:	Weight of the access frequency in the score.
  * @weight_age:		Weight of the region age in the score.
@@ -432,6 +433,7 @@ struct damos_walk_control {
 /* private: */
 	struct completion completion;
 	bool canceled;
+	bool started;
 };
 
 /**
@@ -479,8 +481,15 @@ struct damon_ctx {
 	unsigned long next_ops_update_sis;
 	/* when the watermarks are next checked, in jiffies */
 	unsigned long next_wmarks_check;
-	/* the kdamond; protected by @kdamond_lock */
+	/*
+	 * The kdamond and its number, protected by @kdamond_lock.  A kdamond
+	 * that finished on its own (its targets are gone) sets @kdamond_done
+	 * and waits to be reaped by damon_stop(), damon_start() or
+	 * damon_destroy_ctx(), so that it never outlives the context.
+	 */
 	struct task_struct *kdamond;
+	int kdamond_id;
+	bool kdamond_done;
 	struct mutex kdamond_lock;
 	/* pending damon_call() and damos_walk() requests */
 	struct mutex call_controls_lock;

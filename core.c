@@ -1,0 +1,2143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * DAMON core: the monitoring engine and the DAMOS scheme engine.
+ *
+ * The core owns the objects of include/linux/damon.h and the kdamond thread
+ * that drives them.  It never looks at memory itself: every access check and
+ * every action goes through the context's &struct damon_operations.
+ *
+ * The kdamond keeps time in sampling intervals.  Every sampling interval it
+ * lets the operations check one address per region; every aggregation
+ * interval it ages, merges, reports, applies schemes and splits; every
+ * update interval it lets the operations refresh the monitoring ranges.  The
+ * work per sampling interval is thus proportional to the number of regions,
+ * which stays in [min_nr_regions, max_nr_regions].
+ */
+
+#define pr_fmt(fmt) "damon: " fmt
+
+#include <linux/damon.h>
+#include <linux/delay.h>
+#include <linux/idr.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/psi.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmstat.h>
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/damon.h>
+
+/* Protects the registry, the running count and the exclusivity flag. */
+static DEFINE_MUTEX(damon_lock);
+static int nr_running_ctxs;
+static bool running_exclusive_ctxs;
+static struct damon_operations damon_registered_ops[NR_DAMON_OPS];
+static DECLARE_BITMAP(damon_ops_registered, NR_DAMON_OPS);
+/* Numbers the kdamonds as kdamond.0, kdamond.1, ... */
+static DEFINE_IDA(damon_kdamond_ida);
+
+static void damon_stop_kdamond(struct damon_ctx *ctx);
+static void damos_init_runtime(struct damon_ctx *ctx, struct damos *s);
+
+/*
+ * Operations set registry
+ */
+
+/**
+ * damon_is_registered_ops() - Whether an operations set is registered.
+ * @id:	Identifier of the operations set.
+ *
+ * Return: true if @id has been registered with damon_register_ops().
+ */
+bool damon_is_registered_ops(enum damon_ops_id id)
+{
+	bool registered;
+
+	if (id >= NR_DAMON_OPS)
+		return false;
+	mutex_lock(&damon_lock);
+	registered = test_bit(id, damon_ops_registered);
+	mutex_unlock(&damon_lock);
+	return registered;
+}
+
+/**
+ * damon_register_ops() - Make an operations set available to contexts.
+ * @ops:	The operations set; @ops->id says which one it is.
+ *
+ * Return: 0 on success, -EINVAL if @ops->id is out of range or taken.
+ */
+int damon_register_ops(struct damon_operations *ops)
+{
+	int err = 0;
+
+	if (ops->id >= NR_DAMON_OPS)
+		return -EINVAL;
+	mutex_lock(&damon_lock);
+	if (test_bit(ops->id, damon_ops_registered)) {
+		err = -EINVAL;
+	} else {
+		damon_registered_ops[ops->id] = *ops;
+		set_bit(ops->id, damon_ops_registered);
+	}
+	mutex_unlock(&damon_lock);
+	return err;
+}
+
+/**
+ * damon_select_ops() - Give a context a registered operations set.
+ * @ctx:	The context; must not be running.
+ * @id:		Identifier of the operations set.
+ *
+ * Return: 0 on success, -EINVAL if @id is not registered.
+ */
+int damon_select_ops(struct damon_ctx *ctx, enum damon_ops_id id)
+{
+	int err = 0;
+
+	if (id >= NR_DAMON_OPS)
+		return -EINVAL;
+	mutex_lock(&damon_lock);
+	if (test_bit(id, damon_ops_registered))
+		ctx->ops = damon_registered_ops[id];
+	else
+		err = -EINVAL;
+	mutex_unlock(&damon_lock);
+	return err;
+}
+
+/*
+ * Regions
+ */
+
+/**
+ * damon_new_region() - Allocate a region covering [@start, @end).
+ * @start:	First address.
+ * @end:	First address after the region.
+ *
+ * Return: the region, with zeroed monitoring results, or NULL.
+ */
+struct damon_region *damon_new_region(unsigned long start, unsigned long end)
+{
+	struct damon_region *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	if (!r)
+		return NULL;
+	r->ar.start = start;
+	r->ar.end = end;
+	INIT_LIST_HEAD(&r->list);
+	return r;
+}
+
+/* Put @r in @t's list right after @prev (or first, when @prev is NULL). */
+static void damon_insert_region(struct damon_region *r,
+		struct damon_region *prev, struct damon_target *t)
+{
+	if (prev)
+		list_add(&r->list, &prev->list);
+	else
+		list_add(&r->list, &t->regions_list);
+	t->nr_regions++;
+}
+
+/**
+ * damon_add_region() - Append a region to a target.
+ * @r:	The region; must start at or after the end of @t's last region.
+ * @t:	The target.
+ */
+void damon_add_region(struct damon_region *r, struct damon_target *t)
+{
+	list_add_tail(&r->list, &t->regions_list);
+	t->nr_regions++;
+}
+
+/**
+ * damon_destroy_region() - Unlink a region from its target and free it.
+ * @r:	The region.
+ * @t:	The target owning @r.
+ */
+void damon_destroy_region(struct damon_region *r, struct damon_target *t)
+{
+	list_del(&r->list);
+	t->nr_regions--;
+	kfree(r);
+}
+
+/**
+ * damon_nr_regions() - Number of regions of a target.
+ * @t:	The target.
+ *
+ * Return: the number of regions @t has.
+ */
+unsigned int damon_nr_regions(struct damon_target *t)
+{
+	return t->nr_regions;
+}
+
+/* Give @dst the monitoring results of @src, as for a piece of it. */
+static void damon_copy_results(struct damon_region *dst,
+		const struct damon_region *src)
+{
+	dst->nr_accesses = src->nr_accesses;
+	dst->last_nr_accesses = src->last_nr_accesses;
+	dst->age = src->age;
+}
+
+/*
+ * Align @ranges to DAMON_MIN_REGION and drop the overlaps alignment creates.
+ * Returns the number of non-empty ranges written to @out, or -EINVAL if the
+ * ranges are empty, unsorted or overlapping.
+ */
+static int damon_align_ranges(const struct damon_addr_range *ranges,
+		unsigned int nr_ranges, struct damon_addr_range *out)
+{
+	unsigned long prev_end = 0;
+	unsigned int i, nr_out = 0;
+
+	for (i = 0; i < nr_ranges; i++) {
+		unsigned long start = ALIGN_DOWN(ranges[i].start, DAMON_MIN_REGION);
+		unsigned long end = ALIGN(ranges[i].end, DAMON_MIN_REGION);
+
+		if (ranges[i].start >= ranges[i].end)
+			return -EINVAL;
+		if (i && ranges[i].start < ranges[i - 1].end)
+			return -EINVAL;
+		/* ALIGN() wraps to zero at the very top of the space */
+		if (end < ranges[i].end)
+			end = ALIGN_DOWN(ULONG_MAX, DAMON_MIN_REGION);
+		if (nr_out && start < prev_end)
+			start = prev_end;
+		if (start >= end)
+			continue;
+		out[nr_out].start = start;
+		out[nr_out].end = end;
+		prev_end = end;
+		nr_out++;
+	}
+	return nr_out;
+}
+
+/*
+ * Build in @list the regions that exactly cover @range, taking the pieces
+ * that overlap existing regions (from *@pos on, in order) with their
+ * monitoring results.  *@pos is left at the first region that may still
+ * overlap a later range.
+ */
+static int damon_cover_range(struct damon_target *t,
+		const struct damon_addr_range *range, struct damon_region **pos,
+		struct list_head *list)
+{
+	unsigned long cursor = range->start;
+	struct damon_region *r = *pos, *piece;
+
+	for (; &r->list != &t->regions_list; r = damon_next_region(r)) {
+		unsigned long start, end;
+
+		if (r->ar.end <= range->start)
+			continue;
+		if (r->ar.start >= range->end)
+			break;
+		start = max(r->ar.start, range->start);
+		end = min(r->ar.end, range->end);
+		if (cursor < start) {
+			piece = damon_new_region(cursor, start);
+			if (!piece)
+				return -ENOMEM;
+			list_add_tail(&piece->list, list);
+		}
+		piece = damon_new_region(start, end);
+		if (!piece)
+			return -ENOMEM;
+		damon_copy_results(piece, r);
+		list_add_tail(&piece->list, list);
+		cursor = end;
+		if (r->ar.end > range->end)
+			break;
+	}
+	*pos = r;
+	if (cursor < range->end) {
+		piece = damon_new_region(cursor, range->end);
+		if (!piece)
+			return -ENOMEM;
+		list_add_tail(&piece->list, list);
+	}
+	return 0;
+}
+
+/**
+ * damon_set_regions() - Make a target's regions cover exactly some ranges.
+ * @t:		The target.
+ * @ranges:	Sorted, non-overlapping address ranges.
+ * @nr_ranges:	Number of @ranges.
+ *
+ * The ranges are aligned to %DAMON_MIN_REGION.  Parts of the old regions
+ * that stay covered keep their monitoring results; newly covered parts start
+ * from zero.  On failure @t is left as it was.
+ *
+ * Return: 0 on success, -EINVAL for bad ranges, -ENOMEM.
+ */
+int damon_set_regions(struct damon_target *t, struct damon_addr_range *ranges,
+		unsigned int nr_ranges)
+{
+	struct damon_addr_range *aligned;
+	struct damon_region *r, *next, *pos;
+	unsigned int i, nr = 0;
+	LIST_HEAD(list);
+	int n, err = 0;
+
+	aligned = kmalloc_array(max(nr_ranges, 1U), sizeof(*aligned),
+				GFP_KERNEL);
+	if (!aligned)
+		return -ENOMEM;
+	n = damon_align_ranges(ranges, nr_ranges, aligned);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	pos = list_first_entry(&t->regions_list, struct damon_region, list);
+	for (i = 0; i < n && !err; i++)
+		err = damon_cover_range(t, &aligned[i], &pos, &list);
+	if (err) {
+		list_for_each_entry_safe(r, next, &list, list)
+			kfree(r);
+		goto out;
+	}
+	damon_for_each_region_safe(r, next, t)
+		damon_destroy_region(r, t);
+	list_for_each_entry(r, &list, list)
+		nr++;
+	list_splice(&list, &t->regions_list);
+	t->nr_regions = nr;
+out:
+	kfree(aligned);
+	return err;
+}
+
+/**
+ * damon_update_region_access_rate() - Record one access check of a region.
+ * @r:		The region.
+ * @accessed:	Whether the check found the region accessed.
+ * @attrs:	The monitoring attributes of the region's context.
+ *
+ * Called by the operations from &damon_operations->check_accesses, once per
+ * region per sampling interval.
+ */
+void damon_update_region_access_rate(struct damon_region *r, bool accessed,
+		struct damon_attrs *attrs)
+{
+	if (accessed && r->nr_accesses < damon_max_nr_accesses(attrs))
+		r->nr_accesses++;
+}
+
+/*
+ * Targets
+ */
+
+/**
+ * damon_new_target() - Allocate a target with no region.
+ *
+ * Return: the target or NULL.  Its @pid, if set by the caller, is a
+ * reference the target owns: damon_free_target() puts it.
+ */
+struct damon_target *damon_new_target(void)
+{
+	struct damon_target *t = kzalloc(sizeof(*t), GFP_KERNEL);
+
+	if (!t)
+		return NULL;
+	INIT_LIST_HEAD(&t->regions_list);
+	INIT_LIST_HEAD(&t->list);
+	return t;
+}
+
+/**
+ * damon_add_target() - Append a target to a context.
+ * @ctx:	The context.
+ * @t:		The target.
+ */
+void damon_add_target(struct damon_ctx *ctx, struct damon_target *t)
+{
+	list_add_tail(&t->list, &ctx->adaptive_targets);
+}
+
+/**
+ * damon_targets_empty() - Whether a context has no target.
+ * @ctx:	The context.
+ *
+ * Return: true if @ctx has no target.
+ */
+bool damon_targets_empty(struct damon_ctx *ctx)
+{
+	return list_empty(&ctx->adaptive_targets);
+}
+
+/**
+ * damon_free_target() - Free a target that is in no context's list.
+ * @t:	The target.
+ *
+ * Frees the target's regions and puts its pid reference.
+ */
+void damon_free_target(struct damon_target *t)
+{
+	struct damon_region *r, *next;
+
+	damon_for_each_region_safe(r, next, t)
+		damon_destroy_region(r, t);
+	put_pid(t->pid);
+	kfree(t);
+}
+
+/**
+ * damon_destroy_target() - Unlink a target from its context and free it.
+ * @t:	The target.
+ */
+void damon_destroy_target(struct damon_target *t)
+{
+	list_del(&t->list);
+	damon_free_target(t);
+}
+
+/*
+ * Schemes, their filters and quota goals
+ */
+
+/**
+ * damos_new_filter() - Allocate a scheme filter.
+ * @type:	What the filter looks at.
+ * @matching:	Whether to filter out matching (true) or other memory.
+ *
+ * Return: the filter, with its type-specific field zeroed, or NULL.
+ */
+struct damos_filter *damos_new_filter(enum damos_filter_type type,
+		bool matching)
+{
+	struct damos_filter *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return NULL;
+	f->type = type;
+	f->matching = matching;
+	INIT_LIST_HEAD(&f->list);
+	return f;
+}
+
+/**
+ * damos_add_filter() - Append a filter to a scheme.
+ * @s:	The scheme.
+ * @f:	The filter.
+ */
+void damos_add_filter(struct damos *s, struct damos_filter *f)
+{
+	list_add_tail(&f->list, &s->filters);
+}
+
+/**
+ * damos_destroy_filter() - Unlink a filter from its scheme and free it.
+ * @f:	The filter.
+ */
+void damos_destroy_filter(struct damos_filter *f)
+{
+	list_del(&f->list);
+	kfree(f);
+}
+
+/**
+ * damos_new_quota_goal() - Allocate a quota goal.
+ * @metric:		The metric to reach.
+ * @target_value:	The value to reach.
+ *
+ * Return: the goal or NULL.
+ */
+struct damos_quota_goal *damos_new_quota_goal(
+		enum damos_quota_goal_metric metric,
+		unsigned long target_value)
+{
+	struct damos_quota_goal *g = kzalloc(sizeof(*g), GFP_KERNEL);
+
+	if (!g)
+		return NULL;
+	g->metric = metric;
+	g->target_value = target_value;
+	INIT_LIST_HEAD(&g->list);
+	return g;
+}
+
+/**
+ * damos_add_quota_goal() - Append a goal to a quota.
+ * @q:	The quota.
+ * @g:	The goal.
+ */
+void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g)
+{
+	list_add_tail(&g->list, &q->goals);
+}
+
+/**
+ * damos_destroy_quota_goal() - Unlink a goal from its quota and free it.
+ * @goal:	The goal.
+ */
+void damos_destroy_quota_goal(struct damos_quota_goal *goal)
+{
+	list_del(&goal->list);
+	kfree(goal);
+}
+
+/* Copy the user-set parameters of @src into @dst, keeping private state. */
+static void damos_copy_quota_params(struct damos_quota *dst,
+		const struct damos_quota *src)
+{
+	dst->reset_interval = src->reset_interval;
+	dst->ms = src->ms;
+	dst->sz = src->sz;
+	dst->weight_sz = src->weight_sz;
+	dst->weight_nr_accesses = src->weight_nr_accesses;
+	dst->weight_age = src->weight_age;
+}
+
+/**
+ * damon_new_scheme() - Allocate a scheme.
+ * @pattern:		Access pattern of the regions to act on.
+ * @action:		What to do to them.
+ * @apply_interval_us:	Apply interval in microseconds, 0 for the
+ *			aggregation interval.
+ * @quota:		Quota parameters to copy (its goals are not copied).
+ * @wmarks:		Watermarks to copy.
+ * @target_nid:		Destination node of migration actions.
+ *
+ * Return: the scheme, with no filter and no quota goal, or NULL.
+ */
+struct damos *damon_new_scheme(struct damos_access_pattern *pattern,
+		enum damos_action action, unsigned long apply_interval_us,
+		struct damos_quota *quota, struct damos_watermarks *wmarks,
+		int target_nid)
+{
+	struct damos *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	s->pattern = *pattern;
+	s->action = action;
+	s->apply_interval_us = apply_interval_us;
+	damos_copy_quota_params(&s->quota, quota);
+	INIT_LIST_HEAD(&s->quota.goals);
+	s->wmarks = *wmarks;
+	s->wmarks.activated = true;
+	s->target_nid = target_nid;
+	INIT_LIST_HEAD(&s->filters);
+	INIT_LIST_HEAD(&s->list);
+	return s;
+}
+
+/**
+ * damon_add_scheme() - Append a scheme to a context.
+ * @ctx:	The context.
+ * @s:		The scheme.
+ */
+void damon_add_scheme(struct damon_ctx *ctx, struct damos *s)
+{
+	list_add_tail(&s->list, &ctx->schemes);
+}
+
+/**
+ * damon_destroy_scheme() - Unlink a scheme from its context and free it.
+ * @s:	The scheme, with its filters and quota goals.
+ */
+void damon_destroy_scheme(struct damos *s)
+{
+	struct damos_quota_goal *g, *next_g;
+	struct damos_filter *f, *next_f;
+
+	damos_for_each_quota_goal_safe(g, next_g, &s->quota)
+		damos_destroy_quota_goal(g);
+	damos_for_each_filter_safe(f, next_f, s)
+		damos_destroy_filter(f);
+	list_del(&s->list);
+	kfree(s);
+}
+
+/**
+ * damon_set_schemes() - Replace the schemes of a context.
+ * @ctx:	The context; must not be running.
+ * @schemes:	The new schemes.
+ * @nr_schemes:	Number of @schemes.
+ */
+void damon_set_schemes(struct damon_ctx *ctx, struct damos **schemes,
+		ssize_t nr_schemes)
+{
+	struct damos *s, *next;
+	ssize_t i;
+
+	damon_for_each_scheme_safe(s, next, ctx)
+		damon_destroy_scheme(s);
+	for (i = 0; i < nr_schemes; i++)
+		damon_add_scheme(ctx, schemes[i]);
+}
+
+/*
+ * Contexts and their attributes
+ */
+
+/**
+ * damon_new_ctx() - Allocate a context.
+ *
+ * Return: the context or NULL.  It has no operations set, no target and no
+ * scheme, and samples every 5 ms, aggregates every 100 ms, updates every
+ * second, with 10 to 1000 regions.
+ */
+struct damon_ctx *damon_new_ctx(void)
+{
+	struct damon_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+
+	if (!ctx)
+		return NULL;
+	ctx->attrs.sample_interval = 5 * USEC_PER_MSEC;
+	ctx->attrs.aggr_interval = 100 * USEC_PER_MSEC;
+	ctx->attrs.ops_update_interval = USEC_PER_SEC;
+	ctx->attrs.min_nr_regions = 10;
+	ctx->attrs.max_nr_regions = 1000;
+	INIT_LIST_HEAD(&ctx->adaptive_targets);
+	INIT_LIST_HEAD(&ctx->schemes);
+	mutex_init(&ctx->kdamond_lock);
+	mutex_init(&ctx->call_controls_lock);
+	INIT_LIST_HEAD(&ctx->call_controls);
+	mutex_init(&ctx->walk_control_lock);
+	return ctx;
+}
+
+/**
+ * damon_destroy_ctx() - Free a context with its targets and schemes.
+ * @ctx:	The context; must not be running.
+ */
+void damon_destroy_ctx(struct damon_ctx *ctx)
+{
+	struct damon_target *t, *next_t;
+	struct damos *s, *next_s;
+
+	damon_stop_kdamond(ctx);
+	damon_for_each_target_safe(t, next_t, ctx)
+		damon_destroy_target(t);
+	damon_for_each_scheme_safe(s, next_s, ctx)
+		damon_destroy_scheme(s);
+	mutex_destroy(&ctx->kdamond_lock);
+	mutex_destroy(&ctx->call_controls_lock);
+	mutex_destroy(&ctx->walk_control_lock);
+	kfree(ctx);
+}
+
+/* Number of sampling intervals in @us microseconds, at least one. */
+static unsigned long damon_us_to_sis(const struct damon_attrs *attrs,
+		unsigned long us)
+{
+	return max(us / attrs->sample_interval, 1UL);
+}
+
+static bool damon_valid_attrs(const struct damon_attrs *attrs)
+{
+	if (!attrs->sample_interval)
+		return false;
+	if (attrs->aggr_interval < attrs->sample_interval)
+		return false;
+	if (attrs->min_nr_regions < 3)
+		return false;
+	return attrs->min_nr_regions <= attrs->max_nr_regions;
+}
+
+/* Rescale @v, counted out of @old_max, to be counted out of @new_max. */
+static unsigned int damon_rescale(unsigned int v, unsigned long old_max,
+		unsigned long new_max)
+{
+	return min_t(u64, div64_u64((u64)v * new_max, old_max), UINT_MAX);
+}
+
+/*
+ * Keep the monitoring results meaningful across an attribute change of a
+ * running context: nr_accesses is counted per aggregation interval in units
+ * of sampling intervals, and age in aggregation intervals.
+ */
+static void damon_rescale_results(struct damon_ctx *ctx,
+		const struct damon_attrs *new)
+{
+	unsigned long old_max = damon_max_nr_accesses(&ctx->attrs);
+	unsigned long new_max = damon_max_nr_accesses(new);
+	struct damon_target *t;
+	struct damon_region *r;
+
+	if (old_max == new_max && ctx->attrs.aggr_interval == new->aggr_interval)
+		return;
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			r->nr_accesses = damon_rescale(r->nr_accesses,
+						       old_max, new_max);
+			r->last_nr_accesses = damon_rescale(r->last_nr_accesses,
+							    old_max, new_max);
+			r->age = damon_rescale(r->age, new->aggr_interval,
+					       ctx->attrs.aggr_interval);
+		}
+	}
+}
+
+/**
+ * damon_set_attrs() - Set the monitoring attributes of a context.
+ * @ctx:	The context.
+ * @attrs:	The attributes.
+ *
+ * May be called on a running context only from its kdamond (through
+ * damon_call()); the monitoring results are then rescaled to the new
+ * intervals and the kdamond's timers restarted.
+ *
+ * Return: 0 on success, -EINVAL if @attrs are invalid: zero sampling
+ * interval, aggregation interval shorter than the sampling interval, fewer
+ * than three minimum regions, or minimum above maximum regions.
+ */
+int damon_set_attrs(struct damon_ctx *ctx, struct damon_attrs *attrs)
+{
+	unsigned long now = ctx->passed_sample_intervals;
+	struct damos *s;
+
+	if (!damon_valid_attrs(attrs))
+		return -EINVAL;
+	damon_rescale_results(ctx, attrs);
+	ctx->attrs = *attrs;
+	ctx->next_aggregation_sis = now +
+		damon_us_to_sis(attrs, attrs->aggr_interval);
+	ctx->next_ops_update_sis = now +
+		damon_us_to_sis(attrs, attrs->ops_update_interval);
+	damon_for_each_scheme(s, ctx)
+		s->next_apply_sis = now + damon_us_to_sis(attrs,
+				s->apply_interval_us ?: attrs->aggr_interval);
+	return 0;
+}
+
+/*
+ * Committing a context's parameters to another, possibly running, one
+ */
+
+static int damos_commit_filters(struct damos *dst, struct damos *src)
+{
+	struct damos_filter *f, *next, *copy;
+	LIST_HEAD(fresh);
+
+	damos_for_each_filter(f, src) {
+		copy = damos_new_filter(f->type, f->matching);
+		if (!copy)
+			goto fail;
+		/* the biggest member of the union copies all of it */
+		copy->addr_range = f->addr_range;
+		list_add_tail(&copy->list, &fresh);
+	}
+	damos_for_each_filter_safe(f, next, dst)
+		damos_destroy_filter(f);
+	list_splice(&fresh, &dst->filters);
+	return 0;
+fail:
+	list_for_each_entry_safe(f, next, &fresh, list)
+		kfree(f);
+	return -ENOMEM;
+}
+
+static int damos_commit_quota_goals(struct damos_quota *dst,
+		struct damos_quota *src)
+{
+	struct damos_quota_goal *g, *next, *copy;
+	LIST_HEAD(fresh);
+
+	damos_for_each_quota_goal(g, src) {
+		copy = damos_new_quota_goal(g->metric, g->target_value);
+		if (!copy)
+			goto fail;
+		copy->current_value = g->current_value;
+		list_add_tail(&copy->list, &fresh);
+	}
+	/* keep the PSI baseline of goals that measure the same thing */
+	list_for_each_entry(copy, &fresh, list) {
+		damos_for_each_quota_goal(g, dst) {
+			if (g->metric == copy->metric) {
+				copy->last_psi_total = g->last_psi_total;
+				break;
+			}
+		}
+	}
+	damos_for_each_quota_goal_safe(g, next, dst)
+		damos_destroy_quota_goal(g);
+	list_splice(&fresh, &dst->goals);
+	return 0;
+fail:
+	list_for_each_entry_safe(g, next, &fresh, list)
+		kfree(g);
+	return -ENOMEM;
+}
+
+static int damos_commit(struct damos *dst, struct damos *src)
+{
+	int err;
+
+	err = damos_commit_filters(dst, src);
+	if (err)
+		return err;
+	err = damos_commit_quota_goals(&dst->quota, &src->quota);
+	if (err)
+		return err;
+	dst->pattern = src->pattern;
+	dst->action = src->action;
+	dst->apply_interval_us = src->apply_interval_us;
+	damos_copy_quota_params(&dst->quota, &src->quota);
+	dst->wmarks.metric = src->wmarks.metric;
+	dst->wmarks.interval = src->wmarks.interval;
+	dst->wmarks.high = src->wmarks.high;
+	dst->wmarks.mid = src->wmarks.mid;
+	dst->wmarks.low = src->wmarks.low;
+	dst->target_nid = src->target_nid;
+	return 0;
+}
+
+static struct damos *damos_dup(struct damos *src)
+{
+	struct damos *s = damon_new_scheme(&src->pattern, src->action,
+			src->apply_interval_us, &src->quota, &src->wmarks,
+			src->target_nid);
+
+	if (!s)
+		return NULL;
+	if (damos_commit(s, src)) {
+		damon_destroy_scheme(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Update @dst's schemes to @src's, pairing them by position. */
+static int damon_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
+{
+	struct damos *d = list_first_entry(&dst->schemes, struct damos, list);
+	struct damos *s, *next, *copy;
+	int err;
+
+	damon_for_each_scheme(s, src) {
+		if (&d->list != &dst->schemes) {
+			err = damos_commit(d, s);
+			if (err)
+				return err;
+			d = list_next_entry(d, list);
+			continue;
+		}
+		copy = damos_dup(s);
+		if (!copy)
+			return -ENOMEM;
+		damos_init_runtime(dst, copy);
+		damon_add_scheme(dst, copy);
+	}
+	/* @dst had more schemes than @src */
+	list_for_each_entry_safe_from(d, next, &dst->schemes, list)
+		damon_destroy_scheme(d);
+	return 0;
+}
+
+/* Give @dst @src's pid and, when @src has some, its regions. */
+static int damon_commit_target(struct damon_target *dst,
+		struct damon_target *src)
+{
+	struct damon_addr_range *ranges;
+	struct damon_region *r;
+	unsigned int i = 0;
+	int err;
+
+	if (dst->pid != src->pid) {
+		put_pid(dst->pid);
+		dst->pid = get_pid(src->pid);
+	}
+	if (!src->nr_regions)
+		return 0;
+	ranges = kmalloc_array(src->nr_regions, sizeof(*ranges), GFP_KERNEL);
+	if (!ranges)
+		return -ENOMEM;
+	damon_for_each_region(r, src)
+		ranges[i++] = r->ar;
+	err = damon_set_regions(dst, ranges, i);
+	kfree(ranges);
+	return err;
+}
+
+/* Update @dst's targets to @src's, pairing them by position. */
+static int damon_commit_targets(struct damon_ctx *dst, struct damon_ctx *src)
+{
+	struct damon_target *d, *s, *next, *copy;
+	int err;
+
+	d = list_first_entry(&dst->adaptive_targets, struct damon_target, list);
+	damon_for_each_target(s, src) {
+		if (&d->list != &dst->adaptive_targets) {
+			err = damon_commit_target(d, s);
+			if (err)
+				return err;
+			d = list_next_entry(d, list);
+			continue;
+		}
+		copy = damon_new_target();
+		if (!copy)
+			return -ENOMEM;
+		err = damon_commit_target(copy, s);
+		if (err) {
+			damon_free_target(copy);
+			return err;
+		}
+		damon_add_target(dst, copy);
+	}
+	list_for_each_entry_safe_from(d, next, &dst->adaptive_targets, list)
+		damon_destroy_target(d);
+	return 0;
+}
+
+/**
+ * damon_commit_ctx() - Apply a context's parameters to another context.
+ * @dst:	The context to update; may be running, but then only its
+ *		kdamond may call this (from damon_call()).
+ * @src:	The context whose parameters to take; not modified.
+ *
+ * Targets and schemes are paired by their position in the lists; surplus
+ * ones of @dst are destroyed and missing ones created.  Monitoring results
+ * of the regions that stay monitored, and the statistics of the schemes that
+ * stay, are kept.  A target of @src without regions keeps @dst's regions.
+ *
+ * Return: 0 on success; -EINVAL if @src has invalid attributes or a
+ * different operations set than running @dst; -ENOMEM.
+ */
+int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
+{
+	int err;
+
+	if (!damon_valid_attrs(&src->attrs))
+		return -EINVAL;
+	if (dst->ops.id != src->ops.id) {
+		/* the kdamond relies on the operations it started with */
+		if (dst->kdamond == current)
+			return -EINVAL;
+		dst->ops = src->ops;
+	}
+	err = damon_commit_schemes(dst, src);
+	if (err)
+		return err;
+	err = damon_commit_targets(dst, src);
+	if (err)
+		return err;
+	return damon_set_attrs(dst, &src->attrs);
+}
+
+/*
+ * Adaptive regions adjustment
+ */
+
+/*
+ * Split @r in two at @sz_left bytes from its start.  Both pieces keep @r's
+ * monitoring results: the access pattern of a piece is best guessed by that
+ * of the whole.
+ */
+static void damon_split_region_at(struct damon_target *t,
+		struct damon_region *r, unsigned long sz_left)
+{
+	struct damon_region *right;
+
+	right = damon_new_region(r->ar.start + sz_left, r->ar.end);
+	if (!right)
+		return;
+	damon_copy_results(right, r);
+	right->sampling_addr = right->ar.start;
+	r->ar.end = right->ar.start;
+	damon_insert_region(right, r, t);
+}
+
+/* Size-weighted mean of @a and @b. */
+static unsigned int damon_weighted_mean(unsigned int a, unsigned long sz_a,
+		unsigned int b, unsigned long sz_b)
+{
+	return div64_u64((u64)a * sz_a + (u64)b * sz_b, sz_a + sz_b);
+}
+
+/* Absorb @r, which must directly follow @l, into @l. */
+static void damon_merge_two_regions(struct damon_target *t,
+		struct damon_region *l, struct damon_region *r)
+{
+	unsigned long sz_l = damon_sz_region(l), sz_r = damon_sz_region(r);
+
+	l->nr_accesses = damon_weighted_mean(l->nr_accesses, sz_l,
+					     r->nr_accesses, sz_r);
+	l->last_nr_accesses = damon_weighted_mean(l->last_nr_accesses, sz_l,
+						  r->last_nr_accesses, sz_r);
+	l->age = damon_weighted_mean(l->age, sz_l, r->age, sz_r);
+	l->ar.end = r->ar.end;
+	damon_destroy_region(r, t);
+}
+
+/*
+ * Merge every run of adjacent regions of @t whose access frequencies differ
+ * by at most @thres, as long as a merged region stays within @sz_limit.
+ */
+static void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
+		unsigned long sz_limit)
+{
+	struct damon_region *r, *next, *prev = NULL;
+
+	damon_for_each_region_safe(r, next, t) {
+		if (prev && prev->ar.end == r->ar.start &&
+		    abs((int)prev->nr_accesses - (int)r->nr_accesses) <= thres &&
+		    damon_sz_region(prev) + damon_sz_region(r) <= sz_limit) {
+			damon_merge_two_regions(t, prev, r);
+			continue;
+		}
+		prev = r;
+	}
+}
+
+static unsigned long damon_nr_regions_of_ctx(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	unsigned long nr = 0;
+
+	damon_for_each_target(t, ctx)
+		nr += t->nr_regions;
+	return nr;
+}
+
+/*
+ * Merge regions with similar access frequencies.  While there are more than
+ * max_nr_regions, the similarity threshold doubles, so the count comes back
+ * within limits within a logarithmic number of passes.
+ */
+static void kdamond_merge_regions(struct damon_ctx *ctx, unsigned int thres,
+		unsigned long sz_limit)
+{
+	unsigned int max_thres = damon_max_nr_accesses(&ctx->attrs);
+	struct damon_target *t;
+
+	do {
+		damon_for_each_target(t, ctx)
+			damon_merge_regions_of(t, thres, sz_limit);
+		if (thres >= max_thres)
+			break;
+		thres = min(thres * 2, max_thres);
+	} while (damon_nr_regions_of_ctx(ctx) > ctx->attrs.max_nr_regions);
+}
+
+/*
+ * Split every region of @t that is big enough into @nr_pieces pieces of
+ * random sizes.  Returns the number of regions added.
+ */
+static unsigned long damon_split_regions_of(struct damon_target *t,
+		unsigned int nr_pieces)
+{
+	struct damon_region *r, *next;
+	unsigned long added = 0;
+	unsigned int i;
+
+	damon_for_each_region_safe(r, next, t) {
+		for (i = 1; i < nr_pieces; i++) {
+			unsigned long sz = damon_sz_region(r), sz_left;
+
+			if (sz < 2 * DAMON_MIN_REGION)
+				break;
+			/* somewhere between a tenth and nine tenths */
+			sz_left = ALIGN_DOWN(sz / 10 * damon_rand(1, 10),
+					     DAMON_MIN_REGION);
+			if (!sz_left || sz_left >= sz)
+				break;
+			damon_split_region_at(t, r, sz_left);
+			if (damon_next_region(r) == next)
+				break;	/* allocation failed */
+			added++;
+			r = damon_next_region(r);
+		}
+	}
+	return added;
+}
+
+/*
+ * Split regions to find finer access patterns in the next aggregation
+ * interval.  Splitting in two keeps the count under max_nr_regions; when the
+ * previous split bought nothing (merging undid it), try three pieces.
+ */
+static void kdamond_split_regions(struct damon_ctx *ctx,
+		unsigned long *last_nr_regions)
+{
+	unsigned long nr = damon_nr_regions_of_ctx(ctx);
+	unsigned int nr_pieces = 2;
+	struct damon_target *t;
+
+	if (nr > ctx->attrs.max_nr_regions / 2)
+		return;
+	if (nr == *last_nr_regions && nr <= ctx->attrs.max_nr_regions / 3)
+		nr_pieces = 3;
+	damon_for_each_target(t, ctx)
+		damon_split_regions_of(t, nr_pieces);
+	*last_nr_regions = damon_nr_regions_of_ctx(ctx);
+}
+
+/*
+ * The biggest size a merge may produce: regions stay small enough that at
+ * least min_nr_regions of them cover the monitored memory.
+ */
+static unsigned long damon_region_sz_limit(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	unsigned long sz = 0;
+
+	damon_for_each_target(t, ctx)
+		damon_for_each_region(r, t)
+			sz += damon_sz_region(r);
+	sz /= ctx->attrs.min_nr_regions;
+	return max_t(unsigned long, ALIGN_DOWN(sz, DAMON_MIN_REGION),
+		     DAMON_MIN_REGION);
+}
+
+/*
+ * Split regions bigger than @sz_limit into equal pieces, so that a context
+ * starts (and stays after range updates) with at least min_nr_regions
+ * regions, but never more than max_nr_regions.
+ */
+static void damon_split_to_limit(struct damon_ctx *ctx, unsigned long sz_limit)
+{
+	unsigned long nr = damon_nr_regions_of_ctx(ctx);
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			while (damon_sz_region(r) > sz_limit &&
+			       nr < ctx->attrs.max_nr_regions) {
+				struct damon_region *next = damon_next_region(r);
+
+				damon_split_region_at(t, r, sz_limit);
+				if (damon_next_region(r) == next)
+					return;	/* allocation failed */
+				nr++;
+				r = damon_next_region(r);
+			}
+		}
+	}
+}
+
+/*
+ * Aggregation
+ */
+
+/*
+ * The change of nr_accesses between two aggregation intervals that makes a
+ * region young again, and the difference up to which neighbours merge: a
+ * tenth of the range, so that sampling noise neither resets ages nor keeps
+ * regions apart.
+ */
+static unsigned int damon_similarity_thres(struct damon_ctx *ctx)
+{
+	return max(damon_max_nr_accesses(&ctx->attrs) / 10, 1U);
+}
+
+static void damon_age_region(struct damon_region *r, unsigned int thres)
+{
+	if (abs((int)r->nr_accesses - (int)r->last_nr_accesses) > thres)
+		r->age = 0;
+	else if (r->age < UINT_MAX)
+		r->age++;
+}
+
+static void kdamond_age_regions(struct damon_ctx *ctx)
+{
+	unsigned int thres = damon_similarity_thres(ctx);
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx)
+		damon_for_each_region(r, t)
+			damon_age_region(r, thres);
+}
+
+static void kdamond_report_aggregated(struct damon_ctx *ctx)
+{
+	unsigned int ti = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+
+	if (!trace_damon_aggregated_enabled())
+		return;
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t)
+			trace_damon_aggregated(ti, r, t->nr_regions);
+		ti++;
+	}
+}
+
+/* Start a new aggregation interval. */
+static void kdamond_reset_aggregated(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			r->last_nr_accesses = r->nr_accesses;
+			r->nr_accesses = 0;
+		}
+	}
+}
+
+/*
+ * DAMOS: applying schemes
+ */
+
+static bool damos_pattern_match(struct damos_access_pattern *p,
+		struct damon_region *r)
+{
+	unsigned long sz = damon_sz_region(r);
+
+	return p->min_sz_region <= sz && sz <= p->max_sz_region &&
+		p->min_nr_accesses <= r->nr_accesses &&
+		r->nr_accesses <= p->max_nr_accesses &&
+		p->min_age_region <= r->age && r->age <= p->max_age_region;
+}
+
+/* Whether the address or target filter @f matches the whole of @r. */
+static bool damos_core_filter_match(struct damos_filter *f,
+		unsigned int target_idx, struct damon_region *r)
+{
+	switch (f->type) {
+	case DAMOS_FILTER_TYPE_TARGET:
+		return f->target_idx == target_idx;
+	case DAMOS_FILTER_TYPE_ADDR:
+		return f->addr_range.start <= r->ar.start &&
+			r->ar.end <= f->addr_range.end;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Make the address filters of @s decide for all of @r or none of it, by
+ * splitting @r at the first filter boundary inside it.  The rest is visited
+ * as a region of its own.
+ */
+static void damos_split_at_filters(struct damon_target *t,
+		struct damon_region *r, struct damos *s)
+{
+	struct damos_filter *f;
+
+	damos_for_each_filter(f, s) {
+		unsigned long cut = 0;
+
+		if (f->type != DAMOS_FILTER_TYPE_ADDR)
+			continue;
+		if (r->ar.start < f->addr_range.start &&
+		    f->addr_range.start < r->ar.end)
+			cut = f->addr_range.start;
+		else if (r->ar.start < f->addr_range.end &&
+			 f->addr_range.end < r->ar.end)
+			cut = f->addr_range.end;
+		cut = ALIGN_DOWN(cut, DAMON_MIN_REGION);
+		if (cut > r->ar.start) {
+			damon_split_region_at(t, r, cut - r->ar.start);
+			return;
+		}
+	}
+}
+
+/* Whether the core-judged filters of @s leave @r out. */
+static bool damos_core_filter_out(struct damos *s, unsigned int target_idx,
+		struct damon_region *r)
+{
+	struct damos_filter *f;
+
+	damos_for_each_filter(f, s) {
+		if (f->type != DAMOS_FILTER_TYPE_ADDR &&
+		    f->type != DAMOS_FILTER_TYPE_TARGET)
+			continue;
+		if (damos_core_filter_match(f, target_idx, r) == f->matching)
+			return true;
+	}
+	return false;
+}
+
+static bool damos_quota_set(struct damos_quota *q)
+{
+	return q->ms || q->sz || !list_empty(&q->goals);
+}
+
+/* Bytes @s may still act on in this charge window; ULONG_MAX if unlimited. */
+static unsigned long damos_quota_left(struct damos *s)
+{
+	struct damos_quota *q = &s->quota;
+
+	if (!damos_quota_set(q))
+		return ULONG_MAX;
+	return q->esz > q->charged_sz ? q->esz - q->charged_sz : 0;
+}
+
+static int damos_score(struct damon_ctx *ctx, struct damon_target *t,
+		struct damon_region *r, struct damos *s)
+{
+	if (!ctx->ops.get_scheme_score)
+		return DAMOS_MAX_SCORE;
+	return clamp(ctx->ops.get_scheme_score(ctx, t, r, s), 0,
+		     DAMOS_MAX_SCORE);
+}
+
+/* The context's index among the kdamond's contexts: one each, for now. */
+#define DAMON_CTX_IDX	0
+
+/* Act on one region that passed the pattern, filters and score checks. */
+static void damos_apply_region(struct damon_ctx *ctx, struct damon_target *t,
+		unsigned int target_idx, unsigned int scheme_idx,
+		struct damon_region *r, struct damos *s)
+{
+	struct damos_quota *q = &s->quota;
+	unsigned long left = damos_quota_left(s), sz, applied = 0;
+	struct damos_walk_control *walk;
+	ktime_t begin;
+
+	if (damon_sz_region(r) > left) {
+		if (left < DAMON_MIN_REGION)
+			return;
+		damon_split_region_at(t, r, ALIGN_DOWN(left, DAMON_MIN_REGION));
+	}
+	sz = damon_sz_region(r);
+	walk = READ_ONCE(ctx->walk_control);
+	if (walk && walk->started)
+		walk->walk_fn(walk->data, ctx, t, r, s);
+	trace_damos_before_apply(DAMON_CTX_IDX, scheme_idx, target_idx, r,
+				 t->nr_regions);
+	begin = ktime_get();
+	if (ctx->ops.apply_scheme)
+		applied = ctx->ops.apply_scheme(ctx, t, r, s);
+	q->total_charged_ns += ktime_to_ns(ktime_sub(ktime_get(), begin));
+	q->charged_sz += sz;
+	q->total_charged_sz += sz;
+	s->stat.nr_tried++;
+	s->stat.sz_tried += sz;
+	if (applied) {
+		s->stat.nr_applied++;
+		s->stat.sz_applied += applied;
+	}
+}
+
+static void damos_try_region(struct damon_ctx *ctx, struct damon_target *t,
+		unsigned int target_idx, unsigned int scheme_idx,
+		struct damon_region *r, struct damos *s)
+{
+	if (!damos_pattern_match(&s->pattern, r))
+		return;
+	damos_split_at_filters(t, r, s);
+	if (damos_core_filter_out(s, target_idx, r))
+		return;
+	if (!damos_quota_left(s))
+		return;
+	if (s->quota.min_score &&
+	    damos_score(ctx, t, r, s) < s->quota.min_score)
+		return;
+	damos_apply_region(ctx, t, target_idx, scheme_idx, r, s);
+}
+
+/*
+ * Find the lowest priority score that regions of @s need so that those
+ * matching it fit in the quota: the quota then goes to the best regions
+ * instead of the first ones in address order.
+ */
+static void damos_set_min_score(struct damon_ctx *ctx, struct damos *s)
+{
+	unsigned long hist[DAMOS_MAX_SCORE + 1] = {};
+	unsigned long left = damos_quota_left(s), sum = 0;
+	struct damon_target *t;
+	struct damon_region *r;
+	int score;
+
+	s->quota.min_score = 0;
+	if (left == ULONG_MAX || !ctx->ops.get_scheme_score)
+		return;
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			if (damos_pattern_match(&s->pattern, r))
+				hist[damos_score(ctx, t, r, s)] +=
+					damon_sz_region(r);
+		}
+	}
+	for (score = DAMOS_MAX_SCORE; score > 0; score--) {
+		sum += hist[score];
+		if (sum >= left)
+			break;
+	}
+	s->quota.min_score = score;
+}
+
+/*
+ * DAMOS: quotas and their goals
+ */
+
+/* A guess of the action's throughput before anything was measured. */
+#define DAMOS_DEFAULT_BYTES_PER_MS	(SZ_1M)
+/* Where goal-based tuning of the size quota starts. */
+#define DAMOS_GOAL_INITIAL_SZ		(SZ_1M)
+
+static unsigned long damos_psi_mem_some_us(struct damos_quota_goal *g)
+{
+#ifdef CONFIG_PSI
+	u64 total = READ_ONCE(psi_system.total[PSI_AVGS][PSI_MEM_SOME]);
+	u64 delta = total - g->last_psi_total;
+
+	g->last_psi_total = total;
+	return div_u64(delta, NSEC_PER_USEC);
+#else
+	return 0;
+#endif
+}
+
+/* Refresh the goals' current values that the kernel itself can measure. */
+static void damos_update_goal_values(struct damos_quota *q)
+{
+	struct damos_quota_goal *g;
+
+	damos_for_each_quota_goal(g, q) {
+		if (g->metric == DAMOS_QUOTA_SOME_MEM_PSI_US)
+			g->current_value = damos_psi_mem_some_us(g);
+	}
+}
+
+/*
+ * How far the goals are reached, in basis points (10000 means on target).
+ * With several goals the most achieved one decides, so that the quota does
+ * not keep growing for a goal that is already met by another path.
+ */
+static unsigned long damos_goal_achievement_bp(struct damos_quota *q)
+{
+	unsigned long best = 0, bp;
+	struct damos_quota_goal *g;
+
+	damos_for_each_quota_goal(g, q) {
+		if (!g->target_value)
+			bp = 10000;
+		else
+			bp = min_t(u64, div64_u64((u64)g->current_value * 10000,
+						  g->target_value), 20000);
+		best = max(best, bp);
+	}
+	return best;
+}
+
+/*
+ * Feedback step of the goal-tuned size: grow it in proportion to how far the
+ * goal is missed, and shrink it, at most by half, in proportion to how far
+ * it is overshot.
+ */
+static unsigned long damos_tune_size(unsigned long sz, unsigned long bp)
+{
+	if (bp < 10000)
+		return sz + max(mult_frac(sz, 10000 - bp, 10000), 1UL);
+	return max(sz - mult_frac(sz, min(bp - 10000, 10000UL), 20000), 1UL);
+}
+
+static void damos_set_effective_quota(struct damos_quota *q)
+{
+	unsigned long esz = ULONG_MAX;
+
+	if (!damos_quota_set(q)) {
+		q->esz = 0;
+		return;
+	}
+	if (q->ms) {
+		unsigned long per_ms = DAMOS_DEFAULT_BYTES_PER_MS;
+
+		if (q->total_charged_ns >= NSEC_PER_MSEC)
+			per_ms = div64_u64((u64)q->total_charged_sz *
+					   NSEC_PER_MSEC, q->total_charged_ns);
+		esz = min_t(u64, (u64)per_ms * q->ms, ULONG_MAX);
+	}
+	if (!list_empty(&q->goals)) {
+		damos_update_goal_values(q);
+		q->esz_bp = damos_tune_size(q->esz_bp ?: DAMOS_GOAL_INITIAL_SZ,
+					    damos_goal_achievement_bp(q));
+		esz = min(esz, q->esz_bp);
+	}
+	if (q->sz)
+		esz = min(esz, q->sz);
+	q->esz = max_t(unsigned long, esz, DAMON_MIN_REGION);
+}
+
+/* Open a new charge window when the current one is over. */
+static void damos_charge_window(struct damos *s)
+{
+	struct damos_quota *q = &s->quota;
+
+	if (!damos_quota_set(q)) {
+		q->esz = 0;
+		return;
+	}
+	if (time_before(jiffies, q->charged_from +
+			msecs_to_jiffies(q->reset_interval)))
+		return;
+	if (q->esz && q->charged_sz >= q->esz)
+		s->stat.qt_exceeds++;
+	q->charged_from = jiffies;
+	q->charged_sz = 0;
+	damos_set_effective_quota(q);
+}
+
+/* Prepare @s for applying from @ctx's current time on. */
+static void damos_init_runtime(struct damon_ctx *ctx, struct damos *s)
+{
+	s->next_apply_sis = ctx->passed_sample_intervals;
+	s->quota.charged_from = jiffies;
+	s->quota.charged_sz = 0;
+	damos_set_effective_quota(&s->quota);
+	s->wmarks.activated = true;
+	s->walk_completed = false;
+}
+
+/*
+ * DAMOS: watermarks
+ */
+
+static unsigned long damos_wmark_metric_value(enum damos_wmark_metric metric)
+{
+	switch (metric) {
+	case DAMOS_WMARK_FREE_MEM_RATE:
+		return global_zone_page_state(NR_FREE_PAGES) * 1000 /
+			max(totalram_pages(), 1UL);
+	default:
+		return 0;
+	}
+}
+
+/* Activate or deactivate @s by its watermarks; inside [low, high] the
+ * scheme needs the value below mid to start, and keeps running above it.
+ */
+static void damos_check_wmarks(struct damos *s)
+{
+	struct damos_watermarks *w = &s->wmarks;
+	unsigned long v;
+
+	if (w->metric == DAMOS_WMARK_NONE) {
+		w->activated = true;
+		return;
+	}
+	v = damos_wmark_metric_value(w->metric);
+	if (v > w->high || v < w->low)
+		w->activated = false;
+	else if (v < w->mid)
+		w->activated = true;
+}
+
+/*
+ * Check the watermarks when due.  Returns how long to sleep when every
+ * scheme is deactivated (monitoring is pointless then), or zero.
+ */
+static unsigned long kdamond_wmarks_sleep_us(struct damon_ctx *ctx)
+{
+	unsigned long min_interval = ULONG_MAX;
+	bool active = false;
+	struct damos *s;
+
+	if (list_empty(&ctx->schemes))
+		return 0;
+	damon_for_each_scheme(s, ctx) {
+		if (s->wmarks.metric != DAMOS_WMARK_NONE)
+			min_interval = min(min_interval,
+					   max(s->wmarks.interval, 1UL));
+	}
+	if (min_interval == ULONG_MAX)
+		return 0;
+	if (!time_before(jiffies, ctx->next_wmarks_check)) {
+		damon_for_each_scheme(s, ctx)
+			damos_check_wmarks(s);
+		ctx->next_wmarks_check = jiffies +
+			usecs_to_jiffies(min_interval);
+	}
+	damon_for_each_scheme(s, ctx)
+		active |= s->wmarks.activated;
+	return active ? 0 : min_interval;
+}
+
+/*
+ * DAMOS: the walk of the regions schemes are applied to (damos_walk())
+ */
+
+/* Start serving a walk requested since the last apply pass. */
+static void damos_walk_begin(struct damon_ctx *ctx)
+{
+	struct damos_walk_control *walk;
+	struct damos *s;
+
+	mutex_lock(&ctx->walk_control_lock);
+	walk = ctx->walk_control;
+	if (walk && !walk->started) {
+		damon_for_each_scheme(s, ctx)
+			s->walk_completed = false;
+		walk->started = true;
+	}
+	mutex_unlock(&ctx->walk_control_lock);
+}
+
+/*
+ * Complete the walk once every active scheme had a full apply pass since it
+ * started, or unconditionally with @cancel.
+ */
+static void damos_walk_end(struct damon_ctx *ctx, bool cancel)
+{
+	struct damos_walk_control *walk;
+	struct damos *s;
+
+	mutex_lock(&ctx->walk_control_lock);
+	walk = ctx->walk_control;
+	if (!walk || (!cancel && !walk->started))
+		goto out;
+	damon_for_each_scheme(s, ctx) {
+		if (!cancel && s->wmarks.activated && !s->walk_completed)
+			goto out;
+	}
+	WRITE_ONCE(ctx->walk_control, NULL);
+	walk->canceled = cancel;
+	complete(&walk->completion);
+out:
+	mutex_unlock(&ctx->walk_control_lock);
+}
+
+/*
+ * DAMOS: the apply pass
+ */
+
+static bool damos_due(struct damon_ctx *ctx, struct damos *s)
+{
+	return s->wmarks.activated &&
+		ctx->passed_sample_intervals >= s->next_apply_sis;
+}
+
+static void kdamond_apply_schemes_to(struct damon_ctx *ctx,
+		struct damon_target *t, unsigned int target_idx)
+{
+	struct damon_region *r;
+	unsigned int si;
+	struct damos *s;
+
+	/* open-coded so that regions split while applying are visited too */
+	for (r = damon_first_region(t); &r->list != &t->regions_list;
+	     r = damon_next_region(r)) {
+		si = 0;
+		damon_for_each_scheme(s, ctx) {
+			if (damos_due(ctx, s))
+				damos_try_region(ctx, t, target_idx, si, r, s);
+			si++;
+		}
+	}
+}
+
+static void kdamond_apply_schemes(struct damon_ctx *ctx)
+{
+	unsigned int ti = 0;
+	struct damon_target *t;
+	struct damos *s;
+
+	damos_walk_begin(ctx);
+	damon_for_each_scheme(s, ctx) {
+		if (!damos_due(ctx, s))
+			continue;
+		damos_charge_window(s);
+		damos_set_min_score(ctx, s);
+	}
+	damon_for_each_target(t, ctx)
+		kdamond_apply_schemes_to(ctx, t, ti++);
+	damon_for_each_scheme(s, ctx) {
+		if (!damos_due(ctx, s))
+			continue;
+		s->next_apply_sis = ctx->passed_sample_intervals +
+			damon_us_to_sis(&ctx->attrs, s->apply_interval_us ?:
+					ctx->attrs.aggr_interval);
+		s->walk_completed = true;
+	}
+	damos_walk_end(ctx, false);
+}
+
+/*
+ * Running functions inside a kdamond (damon_call())
+ */
+
+/* Run the pending calls, or with @cancel, cancel them all. */
+static void kdamond_call(struct damon_ctx *ctx, bool cancel)
+{
+	struct damon_call_control *control, *next;
+	LIST_HEAD(todo);
+
+	mutex_lock(&ctx->call_controls_lock);
+	list_splice_init(&ctx->call_controls, &todo);
+	mutex_unlock(&ctx->call_controls_lock);
+	if (list_empty(&todo))
+		return;
+
+	list_for_each_entry_safe(control, next, &todo, list) {
+		if (cancel)
+			control->canceled = true;
+		else
+			control->return_code = control->fn(control->data);
+		if (control->repeat && !cancel)
+			continue;
+		/* the caller may free @control as soon as it completes */
+		list_del(&control->list);
+		complete(&control->completion);
+	}
+	mutex_lock(&ctx->call_controls_lock);
+	list_splice(&todo, &ctx->call_controls);
+	mutex_unlock(&ctx->call_controls_lock);
+}
+
+static bool damon_running_locked(struct damon_ctx *ctx)
+{
+	return ctx->kdamond && !ctx->kdamond_done;
+}
+
+/**
+ * damon_call() - Run a function inside a context's kdamond.
+ * @ctx:	The context.
+ * @control:	The function and its argument; see &struct damon_call_control.
+ *
+ * The kdamond runs @control->fn between two sampling intervals, when it may
+ * safely read and change the context (e.g. with damon_commit_ctx()).  Unless
+ * @control->repeat is set, this waits until the function has run, so it must
+ * not be called with locks the function takes.  A repeated call runs every
+ * sampling interval until the kdamond stops; @control must stay valid until
+ * then.  Called from the kdamond itself, the function runs at once.
+ *
+ * Return: 0 once the function ran (its result is in @control->return_code),
+ * -EINVAL if @ctx is not running, -ECANCELED if the kdamond stopped first.
+ */
+int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
+{
+	init_completion(&control->completion);
+	control->canceled = false;
+	INIT_LIST_HEAD(&control->list);
+
+	if (current == READ_ONCE(ctx->kdamond)) {
+		control->return_code = control->fn(control->data);
+		return 0;
+	}
+	mutex_lock(&ctx->kdamond_lock);
+	if (!damon_running_locked(ctx)) {
+		mutex_unlock(&ctx->kdamond_lock);
+		return -EINVAL;
+	}
+	mutex_lock(&ctx->call_controls_lock);
+	list_add_tail(&control->list, &ctx->call_controls);
+	mutex_unlock(&ctx->call_controls_lock);
+	mutex_unlock(&ctx->kdamond_lock);
+
+	if (control->repeat)
+		return 0;
+	wait_for_completion(&control->completion);
+	return control->canceled ? -ECANCELED : 0;
+}
+
+/**
+ * damos_walk() - Visit the regions the schemes of a context act on.
+ * @ctx:	The context.
+ * @control:	The visitor; see &struct damos_walk_control.
+ *
+ * From the next apply pass of the kdamond on, @control->walk_fn is called
+ * for every region a scheme is about to apply its action to, until every
+ * scheme that the watermarks let run had one full pass.  Waits until then.
+ * One walk per context at a time.
+ *
+ * Return: 0 when the walk is done, -EINVAL if @ctx is not running, -EBUSY if
+ * another walk is in progress, -ECANCELED if the kdamond stopped first.
+ */
+int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
+{
+	int err = 0;
+
+	init_completion(&control->completion);
+	control->canceled = false;
+	control->started = false;
+
+	mutex_lock(&ctx->kdamond_lock);
+	if (!damon_running_locked(ctx) || current == ctx->kdamond) {
+		mutex_unlock(&ctx->kdamond_lock);
+		return -EINVAL;
+	}
+	mutex_lock(&ctx->walk_control_lock);
+	if (ctx->walk_control)
+		err = -EBUSY;
+	else
+		WRITE_ONCE(ctx->walk_control, control);
+	mutex_unlock(&ctx->walk_control_lock);
+	mutex_unlock(&ctx->kdamond_lock);
+	if (err)
+		return err;
+
+	wait_for_completion(&control->completion);
+	return control->canceled ? -ECANCELED : 0;
+}
+
+/*
+ * The kdamond
+ */
+
+/* Sleep for @us microseconds; kthread_stop() wakes us early. */
+static void kdamond_usleep(unsigned long us)
+{
+	if (us >= 20 * USEC_PER_MSEC)
+		schedule_timeout_idle(usecs_to_jiffies(us));
+	else
+		usleep_idle_range(us, us + 1);
+}
+
+static bool kdamond_need_stop(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+
+	if (kthread_should_stop())
+		return true;
+	if (!ctx->ops.target_valid)
+		return false;
+	damon_for_each_target(t, ctx) {
+		if (ctx->ops.target_valid(t))
+			return false;
+	}
+	return true;
+}
+
+/* Monitoring restarts from scratch: forget the results of a former run. */
+static void kdamond_init(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+	struct damos *s;
+
+	damon_for_each_target(t, ctx) {
+		damon_for_each_region(r, t) {
+			r->nr_accesses = 0;
+			r->last_nr_accesses = 0;
+			r->age = 0;
+		}
+	}
+	if (ctx->ops.init)
+		ctx->ops.init(ctx);
+	ctx->passed_sample_intervals = 0;
+	ctx->next_aggregation_sis = damon_us_to_sis(&ctx->attrs,
+			ctx->attrs.aggr_interval);
+	ctx->next_ops_update_sis = damon_us_to_sis(&ctx->attrs,
+			ctx->attrs.ops_update_interval);
+	ctx->next_wmarks_check = jiffies;
+	damon_for_each_scheme(s, ctx)
+		damos_init_runtime(ctx, s);
+	damon_split_to_limit(ctx, damon_region_sz_limit(ctx));
+}
+
+/* The end of an aggregation interval. */
+static void kdamond_aggregate(struct damon_ctx *ctx,
+		unsigned long *last_nr_regions)
+{
+	kdamond_age_regions(ctx);
+	kdamond_merge_regions(ctx, damon_similarity_thres(ctx),
+			      damon_region_sz_limit(ctx));
+	kdamond_report_aggregated(ctx);
+	kdamond_apply_schemes(ctx);
+	kdamond_reset_aggregated(ctx);
+	kdamond_split_regions(ctx, last_nr_regions);
+	ctx->next_aggregation_sis = ctx->passed_sample_intervals +
+		damon_us_to_sis(&ctx->attrs, ctx->attrs.aggr_interval);
+}
+
+static void kdamond_update_ops(struct damon_ctx *ctx)
+{
+	if (ctx->ops.update)
+		ctx->ops.update(ctx);
+	damon_split_to_limit(ctx, damon_region_sz_limit(ctx));
+	ctx->next_ops_update_sis = ctx->passed_sample_intervals +
+		damon_us_to_sis(&ctx->attrs, ctx->attrs.ops_update_interval);
+}
+
+/* One sampling interval; returns false when there was nothing to do. */
+static void kdamond_sample(struct damon_ctx *ctx,
+		unsigned long *last_nr_regions)
+{
+	if (ctx->ops.prepare_access_checks)
+		ctx->ops.prepare_access_checks(ctx);
+	kdamond_usleep(ctx->attrs.sample_interval);
+	if (kthread_should_stop())
+		return;
+	if (ctx->ops.check_accesses)
+		ctx->ops.check_accesses(ctx);
+	ctx->passed_sample_intervals++;
+	if (ctx->passed_sample_intervals >= ctx->next_aggregation_sis)
+		kdamond_aggregate(ctx, last_nr_regions);
+	if (ctx->passed_sample_intervals >= ctx->next_ops_update_sis)
+		kdamond_update_ops(ctx);
+}
+
+/*
+ * Wind down: nobody may wait on this kdamond any more, and the context must
+ * look stopped.  The thread then stays, idle, until reaped, so that it never
+ * touches a context that its owner already freed.
+ */
+static void kdamond_finish(struct damon_ctx *ctx)
+{
+	if (ctx->ops.cleanup)
+		ctx->ops.cleanup(ctx);
+
+	mutex_lock(&damon_lock);
+	if (!--nr_running_ctxs)
+		running_exclusive_ctxs = false;
+	mutex_unlock(&damon_lock);
+
+	mutex_lock(&ctx->kdamond_lock);
+	kdamond_call(ctx, true);
+	damos_walk_end(ctx, true);
+	ctx->kdamond_done = true;
+	mutex_unlock(&ctx->kdamond_lock);
+
+	for (;;) {
+		set_current_state(TASK_IDLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+}
+
+static int kdamond_fn(void *data)
+{
+	struct damon_ctx *ctx = data;
+	unsigned long last_nr_regions = 0;
+
+	kdamond_init(ctx);
+	while (!kdamond_need_stop(ctx)) {
+		unsigned long sleep_us;
+
+		kdamond_call(ctx, false);
+		sleep_us = kdamond_wmarks_sleep_us(ctx);
+		if (sleep_us) {
+			/* no scheme can act, so no walk can go further */
+			damos_walk_begin(ctx);
+			damos_walk_end(ctx, false);
+			kdamond_usleep(sleep_us);
+			continue;
+		}
+		kdamond_sample(ctx, &last_nr_regions);
+	}
+	kdamond_finish(ctx);
+	return 0;
+}
+
+/*
+ * Starting and stopping
+ */
+
+/* Stop and forget @ctx's kdamond, if it has one. */
+static void damon_stop_kdamond(struct damon_ctx *ctx)
+{
+	struct task_struct *tsk;
+
+	mutex_lock(&ctx->kdamond_lock);
+	tsk = ctx->kdamond;
+	if (tsk)
+		get_task_struct(tsk);
+	mutex_unlock(&ctx->kdamond_lock);
+	if (!tsk)
+		return;
+
+	/* without the lock: the kdamond takes it to finish */
+	kthread_stop(tsk);
+	put_task_struct(tsk);
+
+	mutex_lock(&ctx->kdamond_lock);
+	if (ctx->kdamond == tsk) {
+		ida_free(&damon_kdamond_ida, ctx->kdamond_id);
+		ctx->kdamond = NULL;
+		ctx->kdamond_done = false;
+	}
+	mutex_unlock(&ctx->kdamond_lock);
+}
+
+/* Called with damon_lock held. */
+static int __damon_start(struct damon_ctx *ctx)
+{
+	struct task_struct *tsk;
+	int id, err = 0;
+
+	mutex_lock(&ctx->kdamond_lock);
+	if (ctx->kdamond) {
+		err = ctx->kdamond_done ? 0 : -EBUSY;
+		mutex_unlock(&ctx->kdamond_lock);
+		if (err)
+			return err;
+		/* finished on its own; it takes no lock any more */
+		damon_stop_kdamond(ctx);
+		mutex_lock(&ctx->kdamond_lock);
+		if (ctx->kdamond) {
+			mutex_unlock(&ctx->kdamond_lock);
+			return -EBUSY;
+		}
+	}
+	id = ida_alloc(&damon_kdamond_ida, GFP_KERNEL);
+	if (id < 0) {
+		err = id;
+		goto out;
+	}
+	tsk = kthread_create(kdamond_fn, ctx, "kdamond.%d", id);
+	if (IS_ERR(tsk)) {
+		ida_free(&damon_kdamond_ida, id);
+		err = PTR_ERR(tsk);
+		goto out;
+	}
+	ctx->kdamond = tsk;
+	ctx->kdamond_id = id;
+	ctx->kdamond_done = false;
+	wake_up_process(tsk);
+out:
+	mutex_unlock(&ctx->kdamond_lock);
+	return err;
+}
+
+/**
+ * damon_start() - Start monitoring with some contexts.
+ * @ctxs:	The contexts.
+ * @nr_ctxs:	Number of @ctxs.
+ * @exclusive:	Refuse to run alongside any other context, and keep others
+ *		from starting while these run.
+ *
+ * Starts one kdamond per context.  If one fails to start, those started
+ * before it keep running.
+ *
+ * Return: 0 on success, -EBUSY if exclusivity forbids it or a context is
+ * already running, or another error from thread creation.
+ */
+int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
+{
+	int i, err = 0;
+
+	mutex_lock(&damon_lock);
+	if ((exclusive && nr_running_ctxs) || running_exclusive_ctxs) {
+		mutex_unlock(&damon_lock);
+		return -EBUSY;
+	}
+	for (i = 0; i < nr_ctxs; i++) {
+		err = __damon_start(ctxs[i]);
+		if (err)
+			break;
+		nr_running_ctxs++;
+	}
+	if (exclusive && nr_running_ctxs)
+		running_exclusive_ctxs = true;
+	mutex_unlock(&damon_lock);
+	return err;
+}
+
+/**
+ * damon_stop() - Stop the kdamonds of some contexts.
+ * @ctxs:	The contexts.
+ * @nr_ctxs:	Number of @ctxs.
+ *
+ * Returns once every kdamond has exited.  Those that had finished on their
+ * own are reaped too.
+ *
+ * Return: 0, or -EPERM if a context was not running.
+ */
+int damon_stop(struct damon_ctx **ctxs, int nr_ctxs)
+{
+	int i, err = 0;
+
+	for (i = 0; i < nr_ctxs; i++) {
+		if (!damon_is_running(ctxs[i]))
+			err = err ?: -EPERM;
+		damon_stop_kdamond(ctxs[i]);
+	}
+	return err;
+}
+
+/**
+ * damon_is_running() - Whether a context's kdamond is monitoring.
+ * @ctx:	The context.
+ *
+ * Return: true from damon_start() until the kdamond stops or finishes.
+ */
+bool damon_is_running(struct damon_ctx *ctx)
+{
+	bool running;
+
+	mutex_lock(&ctx->kdamond_lock);
+	running = damon_running_locked(ctx);
+	mutex_unlock(&ctx->kdamond_lock);
+	return running;
+}
+
+/**
+ * damon_kdamond_pid() - The pid of a context's kdamond.
+ * @ctx:	The context.
+ *
+ * Return: the pid, or -1 if @ctx is not running.
+ */
+int damon_kdamond_pid(struct damon_ctx *ctx)
+{
+	int pid = -1;
+
+	mutex_lock(&ctx->kdamond_lock);
+	if (damon_running_locked(ctx))
+		pid = ctx->kdamond->pid;
+	mutex_unlock(&ctx->kdamond_lock);
+	return pid;
+}
+
+/**
+ * damon_nr_running_ctxs() - Number of running contexts.
+ *
+ * Return: how many kdamonds are monitoring.
+ */
+int damon_nr_running_ctxs(void)
+{
+	int nr;
+
+	mutex_lock(&damon_lock);
+	nr = nr_running_ctxs;
+	mutex_unlock(&damon_lock);
+	return nr;
+}
+
+/*
+ * Defaults for physical address monitoring
+ */
+
+static int damon_take_bigger_ram(struct resource *res, void *arg)
+{
+	struct damon_addr_range *biggest = arg;
+
+	if (resource_size(res) > biggest->end - biggest->start) {
+		biggest->start = res->start;
+		biggest->end = res->end + 1;
+	}
+	return 0;
+}
+
+/**
+ * damon_set_region_biggest_system_ram_default() - Monitor a physical range.
+ * @t:		The target.
+ * @start:	In: first address, or zero along with @end for the default.
+ *		Out: the first address used.
+ * @end:	In: first address after the range, or zero.  Out: the one used.
+ *
+ * With zero @start and @end, the biggest "System RAM" resource is used.
+ *
+ * Return: 0 on success, -EINVAL for an inverted range, -ENOMEM.
+ */
+int damon_set_region_biggest_system_ram_default(struct damon_target *t,
+		unsigned long *start, unsigned long *end)
+{
+	struct damon_addr_range range = {};
+
+	if (*start > *end)
+		return -EINVAL;
+	if (!*start && !*end) {
+		walk_system_ram_res(0, ULONG_MAX, &range,
+				    damon_take_bigger_ram);
+		*start = range.start;
+		*end = range.end;
+	}
+	range.start = *start;
+	range.end = *end;
+	return damon_set_regions(t, &range, 1);
+}
+
+#ifdef CONFIG_DAMON_KUNIT_TEST
+#include "tests/core-kunit.h"
+#endif
