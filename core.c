@@ -345,10 +345,10 @@ struct damon_target *damon_new_target(void)
 {
 	struct damon_target *t = kzalloc(sizeof(*t), GFP_KERNEL);
 
-	if (!t)
-		return NULL;
-	INIT_LIST_HEAD(&t->regions_list);
-	INIT_LIST_HEAD(&t->list);
+	if (t) {
+		INIT_LIST_HEAD(&t->list);
+		INIT_LIST_HEAD(&t->regions_list);
+	}
 	return t;
 }
 
@@ -370,7 +370,9 @@ void damon_add_target(struct damon_ctx *ctx, struct damon_target *t)
  */
 bool damon_targets_empty(struct damon_ctx *ctx)
 {
-	return list_empty(&ctx->adaptive_targets);
+	struct list_head *targets = &ctx->adaptive_targets;
+
+	return list_empty(targets);
 }
 
 /**
@@ -566,13 +568,15 @@ void damon_destroy_scheme(struct damos *s)
 void damon_set_schemes(struct damon_ctx *ctx, struct damos **schemes,
 		ssize_t nr_schemes)
 {
-	struct damos *s, *next;
-	ssize_t i;
+	struct damos *old;
+	ssize_t i = 0;
 
-	damon_for_each_scheme_safe(s, next, ctx)
-		damon_destroy_scheme(s);
-	for (i = 0; i < nr_schemes; i++)
-		damon_add_scheme(ctx, schemes[i]);
+	while (!list_empty(&ctx->schemes)) {
+		old = list_first_entry(&ctx->schemes, struct damos, list);
+		damon_destroy_scheme(old);
+	}
+	while (i < nr_schemes)
+		damon_add_scheme(ctx, schemes[i++]);
 }
 
 /*
@@ -915,13 +919,8 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 			return -EINVAL;
 		dst->ops = src->ops;
 	}
-	err = damon_commit_schemes(dst, src);
-	if (err)
-		return err;
-	err = damon_commit_targets(dst, src);
-	if (err)
-		return err;
-	return damon_set_attrs(dst, &src->attrs);
+	err = damon_commit_schemes(dst, src) ?: damon_commit_targets(dst, src);
+	return err ?: damon_set_attrs(dst, &src->attrs);
 }
 
 /*
@@ -1782,19 +1781,22 @@ static void kdamond_usleep(unsigned long us)
 		usleep_idle_range(us, us + 1);
 }
 
-static bool kdamond_need_stop(struct damon_ctx *ctx)
+/* Whether some target is left to monitor; without a way to tell, yes. */
+static bool damon_has_valid_target(struct damon_ctx *ctx)
 {
+	bool (*valid)(struct damon_target *t) = ctx->ops.target_valid;
 	struct damon_target *t;
 
-	if (kthread_should_stop())
-		return true;
-	if (!ctx->ops.target_valid)
-		return false;
 	damon_for_each_target(t, ctx) {
-		if (ctx->ops.target_valid(t))
-			return false;
+		if (!valid || valid(t))
+			return true;
 	}
-	return true;
+	return !valid;
+}
+
+static bool kdamond_need_stop(struct damon_ctx *ctx)
+{
+	return kthread_should_stop() || !damon_has_valid_target(ctx);
 }
 
 /* Monitoring restarts from scratch: forget the results of a former run. */
@@ -2008,18 +2010,13 @@ int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 	int i, err = 0;
 
 	mutex_lock(&damon_lock);
-	if ((exclusive && nr_running_ctxs) || running_exclusive_ctxs) {
-		mutex_unlock(&damon_lock);
-		return -EBUSY;
-	}
-	for (i = 0; i < nr_ctxs; i++) {
+	if (running_exclusive_ctxs || (exclusive && nr_running_ctxs))
+		err = -EBUSY;
+	for (i = 0; !err && i < nr_ctxs; i++) {
 		err = __damon_start(ctxs[i]);
-		if (err)
-			break;
-		nr_running_ctxs++;
+		nr_running_ctxs += !err;
 	}
-	if (exclusive && nr_running_ctxs)
-		running_exclusive_ctxs = true;
+	running_exclusive_ctxs |= exclusive && nr_running_ctxs;
 	mutex_unlock(&damon_lock);
 	return err;
 }

@@ -10,8 +10,8 @@
  * access-aware memory management schemes (&struct damos) of the context.
  */
 
-#ifndef _DAMON_H_
-#define _DAMON_H_
+#ifndef _LINUX_DAMON_H
+#define _LINUX_DAMON_H
 
 #include <linux/completion.h>
 #include <linux/memcontrol.h>
@@ -20,10 +20,12 @@
 #include <linux/types.h>
 #include <linux/random.h>
 
+struct damon_ctx;
+
+/* Upper bound of the score that prioritises the regions of a scheme. */
+#define DAMOS_MAX_SCORE		99
 /* No region is ever smaller than this, nor unaligned to it. */
 #define DAMON_MIN_REGION	PAGE_SIZE
-/* Upper bound of the user-visible score that prioritises scheme targets. */
-#define DAMOS_MAX_SCORE		(99)
 
 /**
  * damon_rand() - Pick a pseudo-random number in [@l, @r).
@@ -32,7 +34,9 @@
  */
 static inline unsigned long damon_rand(unsigned long l, unsigned long r)
 {
-	return l + get_random_u32_below(r - l);
+	unsigned long span = r - l;
+
+	return l + get_random_u32_below(span);
 }
 
 /**
@@ -41,8 +45,7 @@ static inline unsigned long damon_rand(unsigned long l, unsigned long r)
  * @end:	First address after the range.
  */
 struct damon_addr_range {
-	unsigned long start;
-	unsigned long end;
+	unsigned long start, end;
 };
 
 /**
@@ -61,12 +64,11 @@ struct damon_addr_range {
  * report whether it was accessed through damon_update_region_access_rate().
  */
 struct damon_region {
-	struct damon_addr_range ar;
-	unsigned long sampling_addr;
-	unsigned int nr_accesses;
-	unsigned int last_nr_accesses;
-	unsigned int age;
 	struct list_head list;
+	struct damon_addr_range ar;
+	unsigned int nr_accesses, last_nr_accesses;
+	unsigned int age;
+	unsigned long sampling_addr;
 };
 
 /**
@@ -80,10 +82,10 @@ struct damon_region {
  * virtual address operations, the whole physical address space for paddr.
  */
 struct damon_target {
-	struct pid *pid;
-	unsigned int nr_regions;
-	struct list_head regions_list;
 	struct list_head list;
+	struct pid *pid;
+	struct list_head regions_list;
+	unsigned int nr_regions;
 };
 
 /**
@@ -137,11 +139,10 @@ enum damos_quota_goal_metric {
  * @target_value and shrinks while it is above.
  */
 struct damos_quota_goal {
-	enum damos_quota_goal_metric metric;
-	unsigned long target_value;
-	unsigned long current_value;
-	u64 last_psi_total;
 	struct list_head list;
+	enum damos_quota_goal_metric metric;
+	unsigned long target_value, current_value;
+	u64 last_psi_total;
 };
 
 /**
@@ -164,26 +165,16 @@ struct damos_quota_goal {
  * served first.
  */
 struct damos_quota {
-	unsigned long reset_interval;
-	unsigned long ms;
-	unsigned long sz;
+	unsigned long ms, sz, reset_interval;
+	unsigned int weight_sz, weight_nr_accesses, weight_age;
 	struct list_head goals;
 	unsigned long esz;
 
-	unsigned int weight_sz;
-	unsigned int weight_nr_accesses;
-	unsigned int weight_age;
-
 /* private: */
-	/* bytes and nanoseconds charged since the scheme started */
-	unsigned long total_charged_sz;
-	unsigned long total_charged_ns;
-	/* current charge window */
-	unsigned long charged_sz;
-	unsigned long charged_from;
-	/* where the window's application stopped, to resume from there */
-	struct damon_target *charge_target_from;
-	unsigned long charge_addr_from;
+	/* the current charge window: its start (jiffies) and bytes charged */
+	unsigned long charged_from, charged_sz;
+	/* all charged so far, to measure the action's throughput */
+	unsigned long total_charged_sz, total_charged_ns;
 	/* lowest score that still fits in the quota in this window */
 	unsigned int min_score;
 	/* goal-tuned size quota, in bytes (0 until the first tuning) */
@@ -217,9 +208,7 @@ enum damos_wmark_metric {
 struct damos_watermarks {
 	enum damos_wmark_metric metric;
 	unsigned long interval;
-	unsigned long high;
-	unsigned long mid;
-	unsigned long low;
+	unsigned long high, mid, low;
 
 /* private: */
 	bool activated;
@@ -234,10 +223,8 @@ struct damos_watermarks {
  * @qt_exceeds:	Charge windows in which the quota was used up.
  */
 struct damos_stat {
-	unsigned long nr_tried;
-	unsigned long sz_tried;
-	unsigned long nr_applied;
-	unsigned long sz_applied;
+	unsigned long nr_tried, sz_tried;
+	unsigned long nr_applied, sz_applied;
 	unsigned long qt_exceeds;
 };
 
@@ -274,14 +261,14 @@ enum damos_filter_type {
  * @list:	Entry in the scheme's filter list.
  */
 struct damos_filter {
+	struct list_head list;
 	enum damos_filter_type type;
-	bool matching;
 	union {
-		unsigned short memcg_id;
 		struct damon_addr_range addr_range;
+		unsigned short memcg_id;
 		int target_idx;
 	};
-	struct list_head list;
+	bool matching;
 };
 
 /**
@@ -296,12 +283,9 @@ struct damos_filter {
  * Every range is closed.  A region matches when all three hold.
  */
 struct damos_access_pattern {
-	unsigned long min_sz_region;
-	unsigned long max_sz_region;
-	unsigned int min_nr_accesses;
-	unsigned int max_nr_accesses;
-	unsigned int min_age_region;
-	unsigned int max_age_region;
+	unsigned long min_sz_region, max_sz_region;
+	unsigned int min_nr_accesses, max_nr_accesses;
+	unsigned int min_age_region, max_age_region;
 };
 
 /**
@@ -322,15 +306,15 @@ struct damos_access_pattern {
  * operations set to apply @action, within @quota, while @wmarks allow.
  */
 struct damos {
-	struct damos_access_pattern pattern;
+	struct list_head list;
 	enum damos_action action;
+	struct damos_access_pattern pattern;
 	unsigned long apply_interval_us;
+	int target_nid;
 	struct damos_quota quota;
 	struct damos_watermarks wmarks;
-	int target_nid;
 	struct list_head filters;
 	struct damos_stat stat;
-	struct list_head list;
 
 /* private: */
 	/* sampling interval count at which the scheme is next applied */
@@ -347,13 +331,9 @@ struct damos {
  * @NR_DAMON_OPS:	Number of identifiers; not an operations set.
  */
 enum damon_ops_id {
-	DAMON_OPS_VADDR = 0,
-	DAMON_OPS_FVADDR,
-	DAMON_OPS_PADDR,
+	DAMON_OPS_VADDR = 0, DAMON_OPS_FVADDR, DAMON_OPS_PADDR,
 	NR_DAMON_OPS
 };
-
-struct damon_ctx;
 
 /**
  * struct damon_operations - What the core needs from an address space.
@@ -382,18 +362,17 @@ struct damon_ctx;
  */
 struct damon_operations {
 	enum damon_ops_id id;
-	void (*init)(struct damon_ctx *context);
-	void (*update)(struct damon_ctx *context);
-	void (*prepare_access_checks)(struct damon_ctx *context);
-	unsigned int (*check_accesses)(struct damon_ctx *context);
-	int (*get_scheme_score)(struct damon_ctx *context,
-			struct damon_target *t, struct damon_region *r,
-			struct damos *scheme);
-	unsigned long (*apply_scheme)(struct damon_ctx *context,
-			struct damon_target *t, struct damon_region *r,
-			struct damos *scheme);
+	void (*init)(struct damon_ctx *ctx);
+	void (*update)(struct damon_ctx *ctx);
+	void (*prepare_access_checks)(struct damon_ctx *ctx);
+	unsigned int (*check_accesses)(struct damon_ctx *ctx);
 	bool (*target_valid)(struct damon_target *t);
-	void (*cleanup)(struct damon_ctx *context);
+	int (*get_scheme_score)(struct damon_ctx *ctx, struct damon_target *t,
+				struct damon_region *r, struct damos *s);
+	unsigned long (*apply_scheme)(struct damon_ctx *ctx,
+				      struct damon_target *t,
+				      struct damon_region *r, struct damos *s);
+	void (*cleanup)(struct damon_ctx *ctx);
 };
 
 /**
@@ -450,11 +429,8 @@ struct damos_walk_control {
  * possible &damon_region->nr_accesses is @aggr_interval / @sample_interval.
  */
 struct damon_attrs {
-	unsigned long sample_interval;
-	unsigned long aggr_interval;
-	unsigned long ops_update_interval;
-	unsigned long min_nr_regions;
-	unsigned long max_nr_regions;
+	unsigned long sample_interval, aggr_interval, ops_update_interval;
+	unsigned long min_nr_regions, max_nr_regions;
 };
 
 /**
@@ -469,10 +445,9 @@ struct damon_attrs {
  * for instance with damon_commit_ctx().
  */
 struct damon_ctx {
-	struct damon_attrs attrs;
 	struct damon_operations ops;
-	struct list_head adaptive_targets;
-	struct list_head schemes;
+	struct damon_attrs attrs;
+	struct list_head adaptive_targets, schemes;
 
 /* private: */
 	/* counters of sampling intervals, the kdamond's clock */
@@ -499,93 +474,97 @@ struct damon_ctx {
 };
 
 /* Iterators over the lists of the objects above. */
-#define damon_next_region(r) \
-	(container_of((r)->list.next, struct damon_region, list))
-#define damon_prev_region(r) \
-	(container_of((r)->list.prev, struct damon_region, list))
-#define damon_first_region(t) \
-	(list_first_entry(&(t)->regions_list, struct damon_region, list))
-#define damon_last_region(t) \
-	(list_last_entry(&(t)->regions_list, struct damon_region, list))
+#define damon_next_region(region) \
+	list_next_entry(region, list)
+#define damon_prev_region(region) \
+	list_prev_entry(region, list)
+#define damon_first_region(target) \
+	list_first_entry(&(target)->regions_list, struct damon_region, list)
+#define damon_last_region(target) \
+	list_last_entry(&(target)->regions_list, struct damon_region, list)
 
-#define damon_for_each_region(r, t) \
-	list_for_each_entry(r, &(t)->regions_list, list)
-#define damon_for_each_region_from(r, t) \
-	list_for_each_entry_from(r, &(t)->regions_list, list)
-#define damon_for_each_region_safe(r, next, t) \
-	list_for_each_entry_safe(r, next, &(t)->regions_list, list)
-#define damon_for_each_target(t, ctx) \
-	list_for_each_entry(t, &(ctx)->adaptive_targets, list)
-#define damon_for_each_target_safe(t, next, ctx) \
-	list_for_each_entry_safe(t, next, &(ctx)->adaptive_targets, list)
-#define damon_for_each_scheme(s, ctx) \
-	list_for_each_entry(s, &(ctx)->schemes, list)
-#define damon_for_each_scheme_safe(s, next, ctx) \
-	list_for_each_entry_safe(s, next, &(ctx)->schemes, list)
-#define damos_for_each_quota_goal(goal, quota) \
-	list_for_each_entry(goal, &(quota)->goals, list)
-#define damos_for_each_quota_goal_safe(goal, next, quota) \
-	list_for_each_entry_safe(goal, next, &(quota)->goals, list)
-#define damos_for_each_filter(f, scheme) \
-	list_for_each_entry(f, &(scheme)->filters, list)
-#define damos_for_each_filter_safe(f, next, scheme) \
-	list_for_each_entry_safe(f, next, &(scheme)->filters, list)
+#define damon_for_each_region(region, target) \
+	list_for_each_entry(region, &(target)->regions_list, list)
+#define damon_for_each_region_from(region, target) \
+	list_for_each_entry_from(region, &(target)->regions_list, list)
+#define damon_for_each_region_safe(region, tmp, target) \
+	list_for_each_entry_safe(region, tmp, &(target)->regions_list, list)
+
+#define damon_for_each_target(target, c) \
+	list_for_each_entry(target, &(c)->adaptive_targets, list)
+#define damon_for_each_target_safe(target, tmp, c) \
+	list_for_each_entry_safe(target, tmp, &(c)->adaptive_targets, list)
+
+#define damon_for_each_scheme(scheme, c) \
+	list_for_each_entry(scheme, &(c)->schemes, list)
+#define damon_for_each_scheme_safe(scheme, tmp, c) \
+	list_for_each_entry_safe(scheme, tmp, &(c)->schemes, list)
+
+#define damos_for_each_quota_goal(g, q) \
+	list_for_each_entry(g, &(q)->goals, list)
+#define damos_for_each_quota_goal_safe(g, tmp, q) \
+	list_for_each_entry_safe(g, tmp, &(q)->goals, list)
+
+#define damos_for_each_filter(filter, scheme) \
+	list_for_each_entry(filter, &(scheme)->filters, list)
+#define damos_for_each_filter_safe(filter, tmp, scheme) \
+	list_for_each_entry_safe(filter, tmp, &(scheme)->filters, list)
 
 #ifdef CONFIG_DAMON
 
+/* Regions and targets */
 struct damon_region *damon_new_region(unsigned long start, unsigned long end);
-void damon_add_region(struct damon_region *r, struct damon_target *t);
-void damon_destroy_region(struct damon_region *r, struct damon_target *t);
-int damon_set_regions(struct damon_target *t, struct damon_addr_range *ranges,
-		unsigned int nr_ranges);
-void damon_update_region_access_rate(struct damon_region *r, bool accessed,
-		struct damon_attrs *attrs);
-
+void damon_add_region(struct damon_region *region, struct damon_target *target);
+void damon_destroy_region(struct damon_region *region,
+			  struct damon_target *target);
+int damon_set_regions(struct damon_target *target,
+		      struct damon_addr_range *ranges, unsigned int nr_ranges);
+unsigned int damon_nr_regions(struct damon_target *target);
+void damon_update_region_access_rate(struct damon_region *region,
+				     bool accessed, struct damon_attrs *attrs);
+int damon_set_region_biggest_system_ram_default(struct damon_target *target,
+		unsigned long *start, unsigned long *end);
 struct damon_target *damon_new_target(void);
-void damon_add_target(struct damon_ctx *ctx, struct damon_target *t);
-bool damon_targets_empty(struct damon_ctx *ctx);
-void damon_free_target(struct damon_target *t);
-void damon_destroy_target(struct damon_target *t);
-unsigned int damon_nr_regions(struct damon_target *t);
+void damon_free_target(struct damon_target *target);
+void damon_destroy_target(struct damon_target *target);
+void damon_add_target(struct damon_ctx *c, struct damon_target *target);
+bool damon_targets_empty(struct damon_ctx *c);
 
-struct damos_filter *damos_new_filter(enum damos_filter_type type,
-		bool matching);
-void damos_add_filter(struct damos *s, struct damos_filter *f);
-void damos_destroy_filter(struct damos_filter *f);
-
-struct damos_quota_goal *damos_new_quota_goal(
-		enum damos_quota_goal_metric metric,
-		unsigned long target_value);
-void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g);
-void damos_destroy_quota_goal(struct damos_quota_goal *goal);
-
+/* Schemes */
 struct damos *damon_new_scheme(struct damos_access_pattern *pattern,
 		enum damos_action action, unsigned long apply_interval_us,
 		struct damos_quota *quota, struct damos_watermarks *wmarks,
 		int target_nid);
-void damon_add_scheme(struct damon_ctx *ctx, struct damos *s);
-void damon_destroy_scheme(struct damos *s);
-void damon_set_schemes(struct damon_ctx *ctx, struct damos **schemes,
-		ssize_t nr_schemes);
+void damon_destroy_scheme(struct damos *scheme);
+void damon_add_scheme(struct damon_ctx *c, struct damos *scheme);
+void damon_set_schemes(struct damon_ctx *c, struct damos **schemes,
+		       ssize_t nr_schemes);
+struct damos_filter *damos_new_filter(enum damos_filter_type type,
+				      bool matching);
+void damos_destroy_filter(struct damos_filter *filter);
+void damos_add_filter(struct damos *scheme, struct damos_filter *filter);
+struct damos_quota_goal *damos_new_quota_goal(
+		enum damos_quota_goal_metric metric, unsigned long target_value);
+void damos_destroy_quota_goal(struct damos_quota_goal *g);
+void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g);
 
+/* Contexts and operations sets */
 struct damon_ctx *damon_new_ctx(void);
-void damon_destroy_ctx(struct damon_ctx *ctx);
-int damon_set_attrs(struct damon_ctx *ctx, struct damon_attrs *attrs);
+void damon_destroy_ctx(struct damon_ctx *c);
+int damon_set_attrs(struct damon_ctx *c, struct damon_attrs *attrs);
 int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src);
-int damon_nr_running_ctxs(void);
-bool damon_is_registered_ops(enum damon_ops_id id);
 int damon_register_ops(struct damon_operations *ops);
-int damon_select_ops(struct damon_ctx *ctx, enum damon_ops_id id);
+bool damon_is_registered_ops(enum damon_ops_id id);
+int damon_select_ops(struct damon_ctx *c, enum damon_ops_id id);
 
+/* Running */
 int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive);
 int damon_stop(struct damon_ctx **ctxs, int nr_ctxs);
-bool damon_is_running(struct damon_ctx *ctx);
-int damon_kdamond_pid(struct damon_ctx *ctx);
-int damon_call(struct damon_ctx *ctx, struct damon_call_control *control);
-int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control);
-
-int damon_set_region_biggest_system_ram_default(struct damon_target *t,
-		unsigned long *start, unsigned long *end);
+int damon_nr_running_ctxs(void);
+bool damon_is_running(struct damon_ctx *c);
+int damon_kdamond_pid(struct damon_ctx *c);
+int damon_call(struct damon_ctx *c, struct damon_call_control *control);
+int damos_walk(struct damon_ctx *c, struct damos_walk_control *control);
 
 /**
  * damon_max_nr_accesses() - The highest &damon_region->nr_accesses possible.
@@ -613,4 +592,4 @@ static inline unsigned long damon_sz_region(struct damon_region *r)
 
 #endif	/* CONFIG_DAMON */
 
-#endif	/* _DAMON_H_ */
+#endif	/* _LINUX_DAMON_H */
