@@ -222,8 +222,9 @@ struct damon_va_walk {
 	unsigned long huge_end;
 };
 
-static void damon_va_walk_saw_huge(struct damon_va_walk *w,
-				   unsigned long start, unsigned long size)
+/* Remember the range a huge entry maps; a zero @size forgets it. */
+static void damon_va_walk_cover(struct damon_va_walk *w, unsigned long start,
+				unsigned long size)
 {
 	w->huge_start = start;
 	w->huge_end = start + size;
@@ -256,8 +257,8 @@ static bool damon_va_huge_pmd(pmd_t *pmd, unsigned long addr,
 			damon_pmdp_mkold(pmd, vma, addr, folio);
 		else
 			w->young = damon_pmdp_young(pmd, vma, addr, folio);
-		damon_va_walk_saw_huge(w, addr & HPAGE_PMD_MASK,
-				       HPAGE_PMD_SIZE);
+		damon_va_walk_cover(w, addr & HPAGE_PMD_MASK,
+				    HPAGE_PMD_SIZE);
 	}
 	spin_unlock(ptl);
 	return true;
@@ -325,7 +326,7 @@ static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 	if (!pte_present(entry))
 		goto unlock;
 	folio = pfn_folio(pte_pfn(entry));
-	damon_va_walk_saw_huge(w, start, size);
+	damon_va_walk_cover(w, start, size);
 
 	if (!w->mkold) {
 		w->young = pte_young(entry) || !folio_test_idle(folio) ||
@@ -368,16 +369,15 @@ static void damon_va_visit(struct mm_struct *mm, unsigned long addr,
 	if (addr >= w->huge_start && addr < w->huge_end)
 		return;
 	w->young = false;
-	w->huge_start = 0;
-	w->huge_end = 0;
+	damon_va_walk_cover(w, 0, 0);
 	walk_page_range(mm, addr, addr + 1, &damon_va_walk_ops, w);
 }
 
 /*
  * The mmap lock is taken once for all the regions of a target, which saves
- * a lock round trip per region, but a writer (mmap(), munmap(), a page fault
- * needing the write lock) must not wait for hundreds of walks: let it in, and
- * let the scheduler run something else, whenever either is waiting.  The
+ * a lock round trip per region, but a writer (mmap(), munmap(), mprotect()
+ * of the monitored process) must not wait for hundreds of walks: let it in,
+ * and let the scheduler run something else, whenever either is waiting.  The
  * remembered huge entry may be gone after that, so it is forgotten.
  */
 static void damon_va_yield_mm(struct mm_struct *mm, struct damon_va_walk *w)
@@ -387,8 +387,7 @@ static void damon_va_yield_mm(struct mm_struct *mm, struct damon_va_walk *w)
 	mmap_read_unlock(mm);
 	cond_resched();
 	mmap_read_lock(mm);
-	w->huge_start = 0;
-	w->huge_end = 0;
+	damon_va_walk_cover(w, 0, 0);
 }
 
 /*
