@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Several writers at once: for a few seconds, background loops turn the
+# kdamond on and off, commit, ask for statistics and tried regions, resize
+# every numbered directory, change the intervals, read every file, and
+# now and then remove and rebuild the whole kdamond directory.  Most of
+# their writes may fail (EBUSY, EINVAL, ENOENT...); what matters is that
+# every loop finishes (no hang), that the kernel stays healthy (the runner
+# checks its log), and that the interface works normally afterwards.
+
+. "$(dirname "$0")/damon_lib.sh"
+
+seconds=${DAMON_STRESS_SECONDS:-8}
+
+tap_begin "concurrent_writers: $seconds seconds of concurrent writers"
+require_admin
+reset_all
+
+bin=$(hot_cold_bin) || skip_all "cannot build hot_cold"
+"$bin" -H 512 -C 4096 -t 600 > /dev/null &
+wl=$!
+sleep 600 &
+sl=$!
+tmp=$(mktemp -d)
+trap 'kill $wl $sl 2>/dev/null; rm -rf "$tmp"' EXIT
+
+k0=$kdamonds/0
+ctx=$k0/contexts/0
+
+populate()
+{
+	echo 1 > "$kdamonds/nr_kdamonds" &&
+	echo 1 > "$k0/contexts/nr_contexts" &&
+	echo vaddr > "$ctx/operations" &&
+	echo 5000 > "$ctx/monitoring_attrs/intervals/sample_us" &&
+	echo 50000 > "$ctx/monitoring_attrs/intervals/aggr_us" &&
+	echo 1 > "$ctx/targets/nr_targets" &&
+	echo "$wl" > "$ctx/targets/0/pid_target" &&
+	echo 1 > "$ctx/schemes/nr_schemes" &&
+	echo stat > "$ctx/schemes/0/action"
+}
+
+# worker NAME: run loop_NAME until the deadline, counting its rounds
+worker()
+{
+	local name=$1 n=0
+
+	exec 2> /dev/null
+	while [ "$(date +%s)" -lt "$deadline" ]; do
+		"loop_$name"
+		n=$((n + 1))
+	done
+	echo "$n" > "$tmp/$name"
+}
+
+loop_onoff()
+{
+	echo on > "$k0/state"
+	sleep 0.05
+	echo off > "$k0/state"
+}
+
+loop_commit()
+{
+	echo commit > "$k0/state"
+}
+
+loop_updates()
+{
+	local c
+
+	for c in update_schemes_tried_regions update_schemes_stats \
+		update_schemes_tried_bytes clear_schemes_tried_regions \
+		update_schemes_effective_quotas commit_schemes_quota_goals; do
+		echo $c > "$k0/state"
+	done
+}
+
+loop_schemes()
+{
+	local s=$ctx/schemes
+
+	echo $((RANDOM % 3 + 1)) > "$s/nr_schemes"
+	echo $((RANDOM % 3)) > "$s/0/filters/nr_filters"
+	echo addr > "$s/0/filters/0/type"
+	echo $((RANDOM % 2)) > "$s/0/quotas/goals/nr_goals"
+	echo $((RANDOM % 4096 * 4096)) > "$s/0/quotas/bytes"
+	echo $((RANDOM % 3)) > "$s/1/filters/nr_filters"
+}
+
+loop_targets()
+{
+	local t=$ctx/targets
+
+	echo 2 > "$t/nr_targets"
+	echo "$sl" > "$t/1/pid_target"
+	echo $((RANDOM % 3)) > "$t/0/regions/nr_regions"
+	echo 0 > "$t/0/regions/nr_regions"
+	echo 1 > "$t/nr_targets"
+}
+
+loop_attrs()
+{
+	local a=$ctx/monitoring_attrs
+
+	echo $((RANDOM % 5 * 1000 + 5000)) > "$a/intervals/sample_us"
+	echo $((RANDOM % 5 * 10000 + 50000)) > "$a/intervals/aggr_us"
+	echo $((RANDOM % 20 + 3)) > "$a/nr_regions/min"
+	echo $((RANDOM % 200 + 30)) > "$a/nr_regions/max"
+}
+
+loop_reader()
+{
+	local f
+
+	for f in $(find "$admin" -type f 2> /dev/null); do
+		cat "$f" > /dev/null
+	done
+}
+
+loop_rebuild()
+{
+	sleep 2
+	echo off > "$k0/state"
+	echo 0 > "$kdamonds/nr_kdamonds"
+	populate
+}
+
+populate
+check "populate one kdamond" test -d "$ctx/schemes/0"
+
+workers=(onoff commit updates schemes targets attrs reader rebuild)
+deadline=$(( $(date +%s) + seconds ))
+pids=()
+for w in "${workers[@]}"; do
+	worker "$w" &
+	pids+=($!)
+done
+
+# Every worker must be done shortly after the deadline.
+stuck=
+for i in "${!pids[@]}"; do
+	if ! wait_gone "${pids[$i]}" $((seconds + 60)); then
+		stuck="$stuck ${workers[$i]}"
+		kill -9 "${pids[$i]}" 2> /dev/null
+	fi
+done
+ok "$([ -z "$stuck" ]; echo $?)" "every writer loop finished" "stuck:$stuck"
+summary=
+for w in "${workers[@]}"; do
+	summary="$summary $w=$(cat "$tmp/$w" 2> /dev/null || echo '?')"
+done
+echo "# rounds:$summary"
+
+# Afterwards everything must work as usual.
+echo off > "$k0/state" 2> /dev/null
+check "remove every kdamond afterwards" reset_all
+check "populate again" populate
+check "turn on" sh -c "echo on > $k0/state"
+expect "state reads on" on "$(cat "$k0/state")"
+pid=$(cat "$k0/pid")
+[ "$pid" -gt 0 ] 2> /dev/null
+ok $? "pid is positive" "pid $pid"
+sleep 0.5
+check "update_schemes_tried_regions" \
+	sh -c "echo update_schemes_tried_regions > $k0/state"
+n=$(find "$ctx/schemes/0/tried_regions" -mindepth 1 -maxdepth 1 -type d |
+	wc -l)
+[ "$n" -gt 0 ]
+ok $? "tried regions are listed" "$n regions"
+check "turn off" sh -c "echo off > $k0/state"
+expect "state reads off" off "$(cat "$k0/state")"
+expect "pid reads -1" -1 "$(cat "$k0/pid")"
+kill -0 $wl 2> /dev/null
+ok $? "the workload is unharmed"
+reset_all
+tap_end
