@@ -161,11 +161,10 @@ static int damon_va_layout_regions(const struct damon_va_layout *l,
 static int damon_va_three_regions(struct damon_target *t,
 				  struct damon_addr_range regions[3])
 {
+	struct mm_struct *mm = damon_va_get_mm(t);
 	struct damon_va_layout layout = {};
 	struct vm_area_struct *vma;
-	struct mm_struct *mm;
 
-	mm = damon_va_get_mm(t);
 	if (!mm)
 		return -ESRCH;
 
@@ -477,13 +476,34 @@ static int damon_va_madv_behavior(enum damos_action action)
 	}
 }
 
+/*
+ * Bytes of [@start, @end) that are mapped in @mm.  The areas vaddr watches
+ * include the smaller holes of the address space, and madvise() on a range
+ * with holes still advises its mapped part, so this is what an action was
+ * really applied to.  Regions overlap few VMAs, so this is cheap.
+ */
+static unsigned long damon_va_mapped_bytes(struct mm_struct *mm,
+					   unsigned long start,
+					   unsigned long end)
+{
+	VMA_ITERATOR(vmi, mm, start);
+	struct vm_area_struct *vma;
+	unsigned long bytes = 0;
+
+	mmap_read_lock(mm);
+	for_each_vma_range(vmi, vma, end)
+		bytes += min(end, vma->vm_end) - max(start, vma->vm_start);
+	mmap_read_unlock(mm);
+	return bytes;
+}
+
 static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 					   struct damon_target *t,
 					   struct damon_region *r,
 					   struct damos *s)
 {
 	int behavior = damon_va_madv_behavior(s->action);
-	unsigned long len = damon_sz_region(r);
+	unsigned long applied = 0;
 	struct mm_struct *mm;
 	int err;
 
@@ -493,16 +513,16 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 	mm = damon_va_get_mm(t);
 	if (!mm)
 		return 0;
-	err = do_madvise(mm, r->ar.start, len, behavior);
+	applied = damon_va_mapped_bytes(mm, r->ar.start, r->ar.end);
+	if (applied) {
+		err = do_madvise(mm, r->ar.start, damon_sz_region(r),
+				 behavior);
+		/* -ENOMEM only reports the holes; the rest was advised */
+		if (err && err != -ENOMEM)
+			applied = 0;
+	}
 	mmput(mm);
-	/*
-	 * -ENOMEM only says that part of the region is unmapped; the mapped
-	 * rest was advised all the same.  The region is charged whole, as
-	 * finding out how much of it is mapped would cost another walk.
-	 */
-	if (err && err != -ENOMEM)
-		return 0;
-	return len;
+	return applied;
 }
 
 static int damon_va_scheme_score(struct damon_ctx *ctx,
