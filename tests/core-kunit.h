@@ -1,2 +1,2459 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* placeholder: replaced by the core KUnit suites */
+/*
+ * KUnit tests of the DAMON core.
+ *
+ * This file is included at the end of core.c, so the tests reach the static
+ * functions of the monitoring and scheme engines directly.  No test touches
+ * real memory: regions are plain address ranges, and wherever the core calls
+ * into an operations set, a fake set records what it was asked to do.
+ *
+ * Every object a test allocates hangs off a context that is destroyed when
+ * the test ends, even when an assertion stops it early.
+ */
+
+#ifndef _DAMON_CORE_KUNIT_H
+#define _DAMON_CORE_KUNIT_H
+
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <kunit/test-bug.h>
+
+/* @n pages: the unit of every address in these tests. */
+#define DCT_PG(n)	((unsigned long)(n) * DAMON_MIN_REGION)
+
+/* A region to build, or the region expected at some position. */
+struct dct_rgn {
+	unsigned long start;
+	unsigned long end;
+	unsigned int nr_accesses;
+	unsigned int age;
+};
+
+KUNIT_DEFINE_ACTION_WRAPPER(dct_destroy_ctx, damon_destroy_ctx,
+			    struct damon_ctx *);
+
+/* A context destroyed, with everything it holds, when the test ends. */
+static struct damon_ctx *dct_new_ctx(struct kunit *test)
+{
+	struct damon_ctx *ctx = damon_new_ctx();
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_EQ(test,
+			kunit_add_action_or_reset(test, dct_destroy_ctx, ctx),
+			0);
+	return ctx;
+}
+
+/* Append to @ctx a target whose regions are built from @rgns. */
+static struct damon_target *dct_add_target(struct kunit *test,
+					   struct damon_ctx *ctx,
+					   const struct dct_rgn *rgns,
+					   unsigned int nr)
+{
+	struct damon_target *t = damon_new_target();
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	damon_add_target(ctx, t);
+	for (i = 0; i < nr; i++) {
+		struct damon_region *r;
+
+		r = damon_new_region(rgns[i].start, rgns[i].end);
+		KUNIT_ASSERT_NOT_NULL(test, r);
+		r->nr_accesses = rgns[i].nr_accesses;
+		r->age = rgns[i].age;
+		damon_add_region(r, t);
+	}
+	return t;
+}
+
+/* Expect @t to hold exactly the regions of @exp, results included. */
+static void dct_expect_regions(struct kunit *test, struct damon_target *t,
+			       const struct dct_rgn *exp, unsigned int nr)
+{
+	struct damon_region *r;
+	unsigned int i = 0;
+
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), nr);
+	damon_for_each_region(r, t) {
+		if (i == nr) {
+			KUNIT_FAIL(test, "more regions than the %u expected",
+				   nr);
+			return;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, r->ar.start, exp[i].start,
+				    "start of region %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, r->ar.end, exp[i].end,
+				    "end of region %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, r->nr_accesses, exp[i].nr_accesses,
+				    "nr_accesses of region %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, r->age, exp[i].age,
+				    "age of region %u", i);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, nr);
+}
+
+/*
+ * Check what every target must keep, whatever happened to it: non-empty
+ * regions aligned to DAMON_MIN_REGION, sorted and not overlapping, as many
+ * as its counter says.  Returns how many there are.
+ */
+static unsigned int dct_check_sane(struct kunit *test, struct damon_target *t)
+{
+	struct damon_region *r;
+	unsigned long prev_end = 0;
+	unsigned int nr = 0;
+
+	damon_for_each_region(r, t) {
+		KUNIT_EXPECT_LT_MSG(test, r->ar.start, r->ar.end,
+				    "region %u is empty", nr);
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      IS_ALIGNED(r->ar.start, DAMON_MIN_REGION),
+				      "region %u starts unaligned", nr);
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      IS_ALIGNED(r->ar.end, DAMON_MIN_REGION),
+				      "region %u ends unaligned", nr);
+		if (nr)
+			KUNIT_EXPECT_LE_MSG(test, prev_end, r->ar.start,
+					    "region %u overlaps or is unsorted",
+					    nr);
+		prev_end = r->ar.end;
+		nr++;
+	}
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), nr);
+	return nr;
+}
+
+/* dct_check_sane() on every target, plus the region count limits. */
+static void dct_check_ctx(struct kunit *test, struct damon_ctx *ctx,
+			  unsigned long min_nr, unsigned long max_nr)
+{
+	struct damon_target *t;
+	unsigned long nr = 0;
+
+	damon_for_each_target(t, ctx)
+		nr += dct_check_sane(test, t);
+	KUNIT_EXPECT_GE(test, nr, min_nr);
+	KUNIT_EXPECT_LE(test, nr, max_nr);
+}
+
+#define DCT_MAX_SPANS	16
+
+/* The maximal runs of contiguous regions of a target: the bytes it covers. */
+struct dct_spans {
+	unsigned int nr;
+	struct damon_addr_range span[DCT_MAX_SPANS];
+};
+
+static struct dct_spans *dct_spans_of(struct kunit *test,
+				      struct damon_target *t)
+{
+	struct dct_spans *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct damon_region *r;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	damon_for_each_region(r, t) {
+		if (s->nr && s->span[s->nr - 1].end == r->ar.start) {
+			s->span[s->nr - 1].end = r->ar.end;
+			continue;
+		}
+		KUNIT_ASSERT_LT(test, s->nr, DCT_MAX_SPANS);
+		s->span[s->nr++] = r->ar;
+	}
+	return s;
+}
+
+/* Expect @t to cover exactly the bytes it covered when @before was taken. */
+static void dct_expect_same_bytes(struct kunit *test, struct damon_target *t,
+				  const struct dct_spans *before)
+{
+	struct dct_spans *now = dct_spans_of(test, t);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, now->nr, before->nr);
+	for (i = 0; i < now->nr; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, now->span[i].start,
+				    before->span[i].start, "span %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, now->span[i].end,
+				    before->span[i].end, "span %u", i);
+	}
+}
+
+/*
+ * A fake operations set: its action records every region it is applied to
+ * and claims to have acted on a set percentage of it; its priority score of
+ * a region is the region's age.
+ */
+#define DCT_MAX_CALLS	16U
+
+struct dct_call {
+	struct damon_target *t;
+	struct damos *s;
+	struct damon_addr_range ar;
+};
+
+struct dct_fake {
+	unsigned int nr_calls;
+	struct dct_call calls[DCT_MAX_CALLS];
+	unsigned int applied_pct;
+};
+
+static unsigned long dct_fake_apply(struct damon_ctx *ctx,
+				    struct damon_target *t,
+				    struct damon_region *r, struct damos *s)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct dct_fake *fake = test->priv;
+
+	if (fake->nr_calls < DCT_MAX_CALLS) {
+		struct dct_call *call = &fake->calls[fake->nr_calls];
+
+		call->t = t;
+		call->s = s;
+		call->ar = r->ar;
+	}
+	fake->nr_calls++;
+	return mult_frac(damon_sz_region(r), fake->applied_pct, 100);
+}
+
+static int dct_fake_score(struct damon_ctx *ctx, struct damon_target *t,
+			  struct damon_region *r, struct damos *s)
+{
+	return r->age;
+}
+
+static struct dct_fake *dct_use_fake_ops(struct kunit *test,
+					 struct damon_ctx *ctx,
+					 unsigned int applied_pct)
+{
+	struct dct_fake *fake = kunit_kzalloc(test, sizeof(*fake), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fake);
+	fake->applied_pct = applied_pct;
+	test->priv = fake;
+	ctx->ops.apply_scheme = dct_fake_apply;
+	return fake;
+}
+
+/* Expect call @i of the fake action to be by @s on [@start, @end). */
+static void dct_expect_call(struct kunit *test, struct dct_fake *fake,
+			    unsigned int i, struct damos *s,
+			    unsigned long start, unsigned long end)
+{
+	KUNIT_ASSERT_LT(test, i, min(fake->nr_calls, DCT_MAX_CALLS));
+	KUNIT_EXPECT_PTR_EQ_MSG(test, fake->calls[i].s, s, "call %u", i);
+	KUNIT_EXPECT_EQ_MSG(test, fake->calls[i].ar.start, start,
+			    "start of call %u", i);
+	KUNIT_EXPECT_EQ_MSG(test, fake->calls[i].ar.end, end,
+			    "end of call %u", i);
+}
+
+/* A pattern every region matches. */
+static const struct damos_access_pattern dct_any = {
+	.max_sz_region = ULONG_MAX,
+	.max_nr_accesses = UINT_MAX,
+	.max_age_region = UINT_MAX,
+};
+
+/*
+ * Append to @ctx a DAMOS_STAT scheme of @pattern, with a size quota of
+ * @quota_sz bytes (none if zero) in windows long enough never to end during
+ * a test, and ready to be applied as a starting kdamond would leave it.
+ */
+static struct damos *dct_add_scheme(struct kunit *test, struct damon_ctx *ctx,
+				    const struct damos_access_pattern *pattern,
+				    unsigned long quota_sz)
+{
+	struct damos_access_pattern p = *pattern;
+	struct damos_quota q = {
+		.reset_interval = 3600 * MSEC_PER_SEC,
+		.sz = quota_sz,
+	};
+	struct damos_watermarks w = { .metric = DAMOS_WMARK_NONE };
+	struct damos *s;
+
+	s = damon_new_scheme(&p, DAMOS_STAT, 0, &q, &w, NUMA_NO_NODE);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	damon_add_scheme(ctx, s);
+	damos_init_runtime(ctx, s);
+	return s;
+}
+
+static struct damos_filter *dct_add_filter(struct kunit *test,
+					   struct damos *s,
+					   enum damos_filter_type type,
+					   bool matching)
+{
+	struct damos_filter *f = damos_new_filter(type, matching);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	damos_add_filter(s, f);
+	return f;
+}
+
+static struct damos_filter *dct_add_addr_filter(struct kunit *test,
+						struct damos *s,
+						unsigned long start,
+						unsigned long end,
+						bool matching)
+{
+	struct damos_filter *f;
+
+	f = dct_add_filter(test, s, DAMOS_FILTER_TYPE_ADDR, matching);
+	f->addr_range.start = start;
+	f->addr_range.end = end;
+	return f;
+}
+
+static struct damos_quota_goal *dct_add_goal(struct kunit *test,
+					     struct damos *s,
+					     unsigned long target_value,
+					     unsigned long current_value)
+{
+	struct damos_quota_goal *g;
+
+	g = damos_new_quota_goal(DAMOS_QUOTA_USER_INPUT, target_value);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->current_value = current_value;
+	damos_add_quota_goal(&s->quota, g);
+	return g;
+}
+
+/*
+ * Regions: creation, splitting, merging, limits and range setting
+ */
+
+static void dct_test_region_lifecycle(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, NULL, 0);
+	struct damon_region *a, *b;
+
+	a = damon_new_region(DCT_PG(1), DCT_PG(3));
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	damon_add_region(a, t);
+	KUNIT_EXPECT_EQ(test, a->ar.start, DCT_PG(1));
+	KUNIT_EXPECT_EQ(test, a->ar.end, DCT_PG(3));
+	KUNIT_EXPECT_EQ(test, damon_sz_region(a), DCT_PG(2));
+	KUNIT_EXPECT_EQ(test, a->nr_accesses, 0U);
+	KUNIT_EXPECT_EQ(test, a->last_nr_accesses, 0U);
+	KUNIT_EXPECT_EQ(test, a->age, 0U);
+
+	b = damon_new_region(DCT_PG(5), DCT_PG(6));
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	damon_add_region(b, t);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2U);
+	KUNIT_EXPECT_PTR_EQ(test, damon_first_region(t), a);
+	KUNIT_EXPECT_PTR_EQ(test, damon_last_region(t), b);
+	KUNIT_EXPECT_PTR_EQ(test, damon_next_region(a), b);
+
+	damon_destroy_region(a, t);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 1U);
+	KUNIT_EXPECT_PTR_EQ(test, damon_first_region(t), b);
+	KUNIT_EXPECT_EQ(test, dct_check_sane(test, t), 1U);
+}
+
+static void dct_test_split_region_at(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(10), DCT_PG(20), 6, 3 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(10), DCT_PG(13), 6, 3 },
+		{ DCT_PG(13), DCT_PG(20), 6, 3 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, 1);
+	struct damon_region *left = damon_first_region(t), *right;
+	struct dct_spans *before = dct_spans_of(test, t);
+
+	left->last_nr_accesses = 4;
+	damon_split_region_at(t, left, DCT_PG(3));
+
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	/* the split region becomes the left piece */
+	KUNIT_EXPECT_PTR_EQ(test, damon_first_region(t), left);
+	right = damon_last_region(t);
+	KUNIT_EXPECT_EQ(test, right->last_nr_accesses, 4U);
+	KUNIT_EXPECT_EQ(test, right->sampling_addr, DCT_PG(13));
+	KUNIT_EXPECT_EQ(test, dct_check_sane(test, t), 2U);
+	dct_expect_same_bytes(test, t, before);
+}
+
+/* A split in the middle of a list leaves the neighbours alone. */
+static void dct_test_split_region_at_middle(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(2), 1, 1 },
+		{ DCT_PG(2), DCT_PG(10), 2, 2 },
+		{ DCT_PG(12), DCT_PG(14), 3, 3 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(2), 1, 1 },
+		{ DCT_PG(2), DCT_PG(3), 2, 2 },
+		{ DCT_PG(3), DCT_PG(10), 2, 2 },
+		{ DCT_PG(12), DCT_PG(14), 3, 3 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct dct_spans *before = dct_spans_of(test, t);
+
+	damon_split_region_at(t, damon_next_region(damon_first_region(t)),
+			      DCT_PG(1));
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	dct_check_sane(test, t);
+	dct_expect_same_bytes(test, t, before);
+}
+
+/* The merged results are the size-weighted means of the two. */
+static void dct_test_merge_two_regions(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(4), 10, 2 },
+		{ DCT_PG(4), DCT_PG(16), 2, 10 },
+	};
+	static const struct dct_rgn out[] = {
+		/* (10 * 4 + 2 * 12) / 16 and (2 * 4 + 10 * 12) / 16 */
+		{ DCT_PG(0), DCT_PG(16), 4, 8 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct damon_region *l = damon_first_region(t);
+	struct damon_region *r = damon_last_region(t);
+
+	l->last_nr_accesses = 6;
+	r->last_nr_accesses = 2;
+	damon_merge_two_regions(t, l, r);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	KUNIT_EXPECT_PTR_EQ(test, damon_first_region(t), l);
+	/* (6 * 4 + 2 * 12) / 16 */
+	KUNIT_EXPECT_EQ(test, l->last_nr_accesses, 3U);
+}
+
+/*
+ * Neighbours merge while their access frequencies differ by at most the
+ * threshold; a merged region is compared with its next neighbour by its
+ * new, averaged frequency.
+ */
+static void dct_test_merge_regions_of_thres(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1), 0, 0 },
+		{ DCT_PG(1), DCT_PG(2), 1, 0 },
+		{ DCT_PG(2), DCT_PG(3), 2, 0 },
+		{ DCT_PG(3), DCT_PG(4), 10, 4 },
+		{ DCT_PG(4), DCT_PG(5), 11, 2 },
+		{ DCT_PG(5), DCT_PG(6), 30, 0 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(2), 0, 0 },
+		{ DCT_PG(2), DCT_PG(3), 2, 0 },
+		{ DCT_PG(3), DCT_PG(5), 10, 3 },
+		{ DCT_PG(5), DCT_PG(6), 30, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct dct_spans *before = dct_spans_of(test, t);
+
+	damon_merge_regions_of(t, 1, ULONG_MAX);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	dct_check_sane(test, t);
+	dct_expect_same_bytes(test, t, before);
+}
+
+/* No merge may produce a region bigger than the size limit. */
+static void dct_test_merge_regions_of_sz_limit(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1), 5, 0 },
+		{ DCT_PG(1), DCT_PG(2), 5, 0 },
+		{ DCT_PG(2), DCT_PG(3), 5, 0 },
+		{ DCT_PG(3), DCT_PG(5), 5, 0 },
+		{ DCT_PG(5), DCT_PG(6), 5, 0 },
+		{ DCT_PG(6), DCT_PG(7), 5, 0 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(2), 5, 0 },
+		{ DCT_PG(2), DCT_PG(3), 5, 0 },
+		{ DCT_PG(3), DCT_PG(5), 5, 0 },
+		{ DCT_PG(5), DCT_PG(7), 5, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+
+	damon_merge_regions_of(t, 0, DCT_PG(2));
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	dct_check_sane(test, t);
+}
+
+/* Regions with a hole between them are never merged, whatever the rest. */
+static void dct_test_merge_regions_of_hole(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(2), 3, 0 },
+		{ DCT_PG(3), DCT_PG(5), 3, 0 },
+		{ DCT_PG(5), DCT_PG(6), 3, 0 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(2), 3, 0 },
+		{ DCT_PG(3), DCT_PG(6), 3, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct dct_spans *before = dct_spans_of(test, t);
+
+	damon_merge_regions_of(t, 100, ULONG_MAX);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	dct_expect_same_bytes(test, t, before);
+}
+
+/* Every target of the context is merged, each on its own. */
+static void dct_test_kdamond_merge_targets(struct kunit *test)
+{
+	static const struct dct_rgn a_in[] = {
+		{ DCT_PG(0), DCT_PG(2), 4, 0 },
+		{ DCT_PG(2), DCT_PG(4), 5, 0 },
+		{ DCT_PG(4), DCT_PG(6), 15, 0 },
+	};
+	static const struct dct_rgn b_in[] = {
+		/* adjacent to the last region of a, but in another target */
+		{ DCT_PG(6), DCT_PG(8), 15, 0 },
+		{ DCT_PG(8), DCT_PG(9), 16, 0 },
+	};
+	static const struct dct_rgn a_out[] = {
+		{ DCT_PG(0), DCT_PG(4), 4, 0 },
+		{ DCT_PG(4), DCT_PG(6), 15, 0 },
+	};
+	static const struct dct_rgn b_out[] = {
+		/* (15 * 2 + 16) / 3 */
+		{ DCT_PG(6), DCT_PG(9), 15, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *a, *b;
+
+	a = dct_add_target(test, ctx, a_in, ARRAY_SIZE(a_in));
+	b = dct_add_target(test, ctx, b_in, ARRAY_SIZE(b_in));
+	kdamond_merge_regions(ctx, 1, ULONG_MAX);
+	dct_expect_regions(test, a, a_out, ARRAY_SIZE(a_out));
+	dct_expect_regions(test, b, b_out, ARRAY_SIZE(b_out));
+	dct_check_ctx(test, ctx, 3, 3);
+}
+
+/*
+ * While there are more regions than max_nr_regions, the threshold doubles,
+ * but no further than needed: here 2 is enough, while the maximum (20) would
+ * merge everything into one region.
+ */
+static void dct_test_kdamond_merge_doubles_thres(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1), 0, 0 },
+		{ DCT_PG(1), DCT_PG(2), 2, 0 },
+		{ DCT_PG(2), DCT_PG(3), 4, 0 },
+		{ DCT_PG(3), DCT_PG(4), 6, 0 },
+		{ DCT_PG(4), DCT_PG(5), 8, 0 },
+		{ DCT_PG(5), DCT_PG(6), 10, 0 },
+		{ DCT_PG(6), DCT_PG(7), 12, 0 },
+		{ DCT_PG(7), DCT_PG(8), 14, 0 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(2), 1, 0 },
+		{ DCT_PG(2), DCT_PG(4), 5, 0 },
+		{ DCT_PG(4), DCT_PG(6), 9, 0 },
+		{ DCT_PG(6), DCT_PG(8), 13, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct dct_spans *before = dct_spans_of(test, t);
+
+	ctx->attrs.min_nr_regions = 3;
+	ctx->attrs.max_nr_regions = 4;
+	KUNIT_ASSERT_EQ(test, damon_max_nr_accesses(&ctx->attrs), 20U);
+	kdamond_merge_regions(ctx, 1, ULONG_MAX);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	dct_check_ctx(test, ctx, 3, 4);
+	dct_expect_same_bytes(test, t, before);
+}
+
+/*
+ * With enough regions already, a single pass at the given threshold is
+ * done; and when the size limit keeps the count high, the threshold stops
+ * growing at the highest possible nr_accesses instead of looping forever.
+ */
+static void dct_test_kdamond_merge_thres_bounds(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1), 0, 0 },
+		{ DCT_PG(1), DCT_PG(2), 3, 0 },
+		{ DCT_PG(2), DCT_PG(3), 3, 0 },
+		{ DCT_PG(3), DCT_PG(4), 9, 0 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(1), 0, 0 },
+		{ DCT_PG(1), DCT_PG(3), 3, 0 },
+		{ DCT_PG(3), DCT_PG(4), 9, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+
+	/* within limits from the start: only equal neighbours merge */
+	kdamond_merge_regions(ctx, 1, ULONG_MAX);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+
+	/* the limit can't be met: nothing may grow beyond one page */
+	ctx->attrs.max_nr_regions = 1;
+	kdamond_merge_regions(ctx, 1, DCT_PG(1));
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 3U);
+	dct_check_sane(test, t);
+}
+
+/*
+ * A region of 1000 pages is cut at a multiple of 100 pages, so splitting it
+ * always works, whatever the random numbers; each split adds one region.
+ */
+static void dct_test_split_regions_of_two(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1000), 7, 5 },
+		{ DCT_PG(2000), DCT_PG(3000), 9, 1 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct dct_spans *before = dct_spans_of(test, t);
+	struct damon_region *r;
+
+	KUNIT_EXPECT_EQ(test, damon_split_regions_of(t, 2), 2UL);
+	KUNIT_EXPECT_EQ(test, dct_check_sane(test, t), 4U);
+	dct_expect_same_bytes(test, t, before);
+	damon_for_each_region(r, t) {
+		/* every piece is between a tenth and nine tenths */
+		KUNIT_EXPECT_GE(test, damon_sz_region(r), DCT_PG(100));
+		KUNIT_EXPECT_LE(test, damon_sz_region(r), DCT_PG(900));
+		/* and keeps the results of the region it came from */
+		if (r->ar.start < DCT_PG(1000)) {
+			KUNIT_EXPECT_EQ(test, r->nr_accesses, 7U);
+			KUNIT_EXPECT_EQ(test, r->age, 5U);
+		} else {
+			KUNIT_EXPECT_EQ(test, r->nr_accesses, 9U);
+			KUNIT_EXPECT_EQ(test, r->age, 1U);
+		}
+	}
+}
+
+static void dct_test_split_regions_of_three(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1000), 0, 0 },
+		{ DCT_PG(1000), DCT_PG(2000), 0, 0 },
+		{ DCT_PG(4000), DCT_PG(5000), 0, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct dct_spans *before = dct_spans_of(test, t);
+	int round;
+
+	for (round = 0; round < 10; round++) {
+		KUNIT_EXPECT_EQ(test, damon_split_regions_of(t, 3), 6UL);
+		KUNIT_EXPECT_EQ(test, dct_check_sane(test, t), 9U);
+		dct_expect_same_bytes(test, t, before);
+		/* undo the split for the next round */
+		damon_merge_regions_of(t, 0, DCT_PG(1000));
+		dct_expect_regions(test, t, in, ARRAY_SIZE(in));
+	}
+}
+
+/* Regions of one page can't be split; those of two pages may be. */
+static void dct_test_split_regions_of_small(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1), 0, 0 },
+		{ DCT_PG(1), DCT_PG(2), 0, 0 },
+		{ DCT_PG(5), DCT_PG(6), 0, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct dct_spans *before;
+	unsigned long added;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, damon_split_regions_of(t, 3), 0UL);
+	KUNIT_EXPECT_EQ(test, dct_check_sane(test, t), 3U);
+
+	for (i = 0; i < 20; i++) {
+		struct damon_target *t2;
+
+		t2 = dct_add_target(test, ctx, (const struct dct_rgn[]){
+					{ DCT_PG(8), DCT_PG(10), 0, 0 } }, 1);
+		before = dct_spans_of(test, t2);
+		added = damon_split_regions_of(t2, 2);
+		KUNIT_EXPECT_LE(test, added, 1UL);
+		KUNIT_EXPECT_EQ(test, dct_check_sane(test, t2), 1 + added);
+		dct_expect_same_bytes(test, t2, before);
+		damon_destroy_target(t2);
+	}
+}
+
+/*
+ * Splitting is skipped above half of max_nr_regions, and cuts in three when
+ * the last split was undone by merging and a third of the limit allows.
+ */
+static void dct_test_kdamond_split_regions(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1000), 0, 0 },
+		{ DCT_PG(3000), DCT_PG(4000), 0, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct dct_spans *before = dct_spans_of(test, t);
+	unsigned long last_nr = 0;
+
+	ctx->attrs.max_nr_regions = 7;
+	kdamond_split_regions(ctx, &last_nr);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 4U);
+	KUNIT_EXPECT_EQ(test, last_nr, 4UL);
+	dct_check_ctx(test, ctx, 4, 7);
+	dct_expect_same_bytes(test, t, before);
+
+	/* 4 > 7 / 2 */
+	kdamond_split_regions(ctx, &last_nr);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 4U);
+	dct_expect_same_bytes(test, t, before);
+}
+
+static void dct_test_kdamond_split_regions_three(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1000), 0, 0 },
+		{ DCT_PG(3000), DCT_PG(4000), 0, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	unsigned long last_nr = 2;
+
+	/* the same count as after the last split, but 2 > 5 / 3: halves */
+	ctx->attrs.max_nr_regions = 5;
+	kdamond_split_regions(ctx, &last_nr);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 4U);
+	KUNIT_EXPECT_EQ(test, last_nr, 4UL);
+
+	damon_merge_regions_of(t, 0, ULONG_MAX);
+	damon_merge_regions_of(t, 0, ULONG_MAX);
+	KUNIT_ASSERT_EQ(test, damon_nr_regions(t), 2U);
+	last_nr = 2;
+	ctx->attrs.max_nr_regions = 6;
+	kdamond_split_regions(ctx, &last_nr);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 6U);
+	KUNIT_EXPECT_EQ(test, last_nr, 6UL);
+	dct_check_ctx(test, ctx, 6, 6);
+}
+
+static void dct_test_region_sz_limit(struct kunit *test)
+{
+	static const struct dct_rgn a_in[] = {
+		{ DCT_PG(0), DCT_PG(20), 0, 0 },
+		{ DCT_PG(30), DCT_PG(35), 0, 0 },
+	};
+	static const struct dct_rgn b_in[] = {
+		{ DCT_PG(100), DCT_PG(120), 0, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_region *r;
+	struct damon_target *t;
+
+	/* no region: one page at least */
+	KUNIT_EXPECT_EQ(test, damon_region_sz_limit(ctx), DCT_PG(1));
+
+	dct_add_target(test, ctx, a_in, ARRAY_SIZE(a_in));
+	t = dct_add_target(test, ctx, b_in, ARRAY_SIZE(b_in));
+	/* 45 pages over both targets, for 10 regions: aligned down */
+	KUNIT_EXPECT_EQ(test, damon_region_sz_limit(ctx), DCT_PG(4));
+	ctx->attrs.min_nr_regions = 3;
+	KUNIT_EXPECT_EQ(test, damon_region_sz_limit(ctx), DCT_PG(15));
+	ctx->attrs.min_nr_regions = 100;
+	KUNIT_EXPECT_EQ(test, damon_region_sz_limit(ctx), DCT_PG(1));
+
+	/* 25 + 9975 pages */
+	r = damon_first_region(t);
+	r->ar.end = DCT_PG(10075);
+	KUNIT_EXPECT_EQ(test, damon_region_sz_limit(ctx), DCT_PG(100));
+}
+
+static void dct_test_split_to_limit(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(10), 2, 1 },
+		{ DCT_PG(10), DCT_PG(13), 3, 1 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(4), 2, 1 },
+		{ DCT_PG(4), DCT_PG(8), 2, 1 },
+		{ DCT_PG(8), DCT_PG(10), 2, 1 },
+		{ DCT_PG(10), DCT_PG(13), 3, 1 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct dct_spans *before = dct_spans_of(test, t);
+
+	damon_split_to_limit(ctx, DCT_PG(4));
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	dct_expect_same_bytes(test, t, before);
+}
+
+/* What a starting kdamond does: min_nr_regions, but never above the max. */
+static void dct_test_split_to_limit_capped(struct kunit *test)
+{
+	static const struct dct_rgn a_in[] = {
+		{ DCT_PG(0), DCT_PG(40), 0, 0 },
+	};
+	static const struct dct_rgn b_in[] = {
+		{ DCT_PG(100), DCT_PG(140), 0, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *a, *b;
+	struct dct_spans *a_before, *b_before;
+
+	a = dct_add_target(test, ctx, a_in, ARRAY_SIZE(a_in));
+	b = dct_add_target(test, ctx, b_in, ARRAY_SIZE(b_in));
+	a_before = dct_spans_of(test, a);
+	b_before = dct_spans_of(test, b);
+
+	ctx->attrs.min_nr_regions = 10;
+	damon_split_to_limit(ctx, damon_region_sz_limit(ctx));
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(a), 5U);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(b), 5U);
+	KUNIT_EXPECT_EQ(test, damon_sz_region(damon_last_region(b)),
+			DCT_PG(8));
+	dct_check_ctx(test, ctx, 10, 10);
+
+	/* a maximum of 12 stops the splitting of a finer limit early */
+	ctx->attrs.max_nr_regions = 12;
+	damon_split_to_limit(ctx, DCT_PG(1));
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(a), 7U);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(b), 5U);
+	KUNIT_EXPECT_EQ(test, damon_sz_region(damon_first_region(a)),
+			DCT_PG(1));
+	dct_check_ctx(test, ctx, 12, 12);
+	dct_expect_same_bytes(test, a, a_before);
+	dct_expect_same_bytes(test, b, b_before);
+}
+
+static void dct_test_align_ranges(struct kunit *test)
+{
+	static const struct damon_addr_range in[] = {
+		{ 100, DCT_PG(1) + 904 },		/* -> [0, 2) */
+		{ DCT_PG(2) + 808, DCT_PG(2) + 1000 },	/* -> [2, 3) */
+		{ DCT_PG(3) + 1, DCT_PG(3) + 2 },	/* -> [3, 4) */
+		{ DCT_PG(9), DCT_PG(12) },		/* as is */
+	};
+	static const struct damon_addr_range top[] = {
+		{ ULONG_MAX - DCT_PG(3) - 5, ULONG_MAX - 5 },
+	};
+	struct damon_addr_range *out;
+
+	out = kunit_kcalloc(test, ARRAY_SIZE(in), sizeof(*out), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, out);
+
+	KUNIT_ASSERT_EQ(test, damon_align_ranges(in, ARRAY_SIZE(in), out), 4);
+	KUNIT_EXPECT_EQ(test, out[0].start, 0UL);
+	KUNIT_EXPECT_EQ(test, out[0].end, DCT_PG(2));
+	KUNIT_EXPECT_EQ(test, out[1].start, DCT_PG(2));
+	KUNIT_EXPECT_EQ(test, out[1].end, DCT_PG(3));
+	KUNIT_EXPECT_EQ(test, out[2].start, DCT_PG(3));
+	KUNIT_EXPECT_EQ(test, out[2].end, DCT_PG(4));
+	KUNIT_EXPECT_EQ(test, out[3].start, DCT_PG(9));
+	KUNIT_EXPECT_EQ(test, out[3].end, DCT_PG(12));
+
+	/* a range swallowed by the aligned previous one is dropped */
+	KUNIT_ASSERT_EQ(test, damon_align_ranges(in, 2, out), 2);
+	KUNIT_EXPECT_EQ(test,
+			damon_align_ranges((const struct damon_addr_range[]){
+					{ DCT_PG(1) + 1, DCT_PG(1) + 2 },
+					{ DCT_PG(1) + 3, DCT_PG(1) + 4 } },
+					2, out), 1);
+	KUNIT_EXPECT_EQ(test, out[0].start, DCT_PG(1));
+	KUNIT_EXPECT_EQ(test, out[0].end, DCT_PG(2));
+
+	/* aligning up at the top of the space must not wrap to zero */
+	KUNIT_ASSERT_EQ(test, damon_align_ranges(top, 1, out), 1);
+	KUNIT_EXPECT_EQ(test, out[0].start,
+			ALIGN_DOWN(ULONG_MAX, DAMON_MIN_REGION) - DCT_PG(3));
+	KUNIT_EXPECT_EQ(test, out[0].end,
+			ALIGN_DOWN(ULONG_MAX, DAMON_MIN_REGION));
+}
+
+static void dct_test_align_ranges_invalid(struct kunit *test)
+{
+	static const struct damon_addr_range empty[] = {
+		{ DCT_PG(1), DCT_PG(2) }, { DCT_PG(5), DCT_PG(5) },
+	};
+	static const struct damon_addr_range inverted[] = {
+		{ DCT_PG(3), DCT_PG(2) },
+	};
+	static const struct damon_addr_range unsorted[] = {
+		{ DCT_PG(5), DCT_PG(6) }, { DCT_PG(1), DCT_PG(2) },
+	};
+	static const struct damon_addr_range overlapping[] = {
+		{ DCT_PG(1), DCT_PG(5) }, { DCT_PG(4), DCT_PG(6) },
+	};
+	struct damon_addr_range *out;
+
+	out = kunit_kcalloc(test, 2, sizeof(*out), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, out);
+	KUNIT_EXPECT_EQ(test, damon_align_ranges(empty, 2, out), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damon_align_ranges(inverted, 1, out), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damon_align_ranges(unsorted, 2, out), -EINVAL);
+	KUNIT_EXPECT_EQ(test, damon_align_ranges(overlapping, 2, out),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, damon_align_ranges(NULL, 0, out), 0);
+}
+
+static void dct_test_set_regions_fresh(struct kunit *test)
+{
+	struct damon_addr_range ranges[] = {
+		{ DCT_PG(1) + 10, DCT_PG(3) - 10 },
+		{ DCT_PG(7), DCT_PG(9) + 1 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(1), DCT_PG(3), 0, 0 },
+		{ DCT_PG(7), DCT_PG(10), 0, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, NULL, 0);
+
+	KUNIT_ASSERT_EQ(test, damon_set_regions(t, ranges, 2), 0);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	dct_check_sane(test, t);
+}
+
+/* Covered parts keep their results, pieces of new memory start afresh. */
+static void dct_test_set_regions_keeps_results(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(8), 5, 3 },
+		{ DCT_PG(8), DCT_PG(16), 7, 1 },
+		{ DCT_PG(20), DCT_PG(24), 9, 9 },
+		{ DCT_PG(30), DCT_PG(40), 4, 4 },
+	};
+	struct damon_addr_range ranges[] = {
+		{ DCT_PG(4), DCT_PG(24) },
+		{ DCT_PG(50), DCT_PG(52) },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(4), DCT_PG(8), 5, 3 },
+		{ DCT_PG(8), DCT_PG(16), 7, 1 },
+		{ DCT_PG(16), DCT_PG(20), 0, 0 },
+		{ DCT_PG(20), DCT_PG(24), 9, 9 },
+		{ DCT_PG(50), DCT_PG(52), 0, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+
+	KUNIT_ASSERT_EQ(test, damon_set_regions(t, ranges, 2), 0);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	dct_check_sane(test, t);
+}
+
+/* One old region cut by several new ranges gives all of them its results. */
+static void dct_test_set_regions_one_to_many(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(40), 3, 6 },
+	};
+	struct damon_addr_range ranges[] = {
+		{ DCT_PG(4), DCT_PG(8) },
+		{ DCT_PG(12), DCT_PG(16) },
+		{ DCT_PG(38), DCT_PG(42) },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(4), DCT_PG(8), 3, 6 },
+		{ DCT_PG(12), DCT_PG(16), 3, 6 },
+		{ DCT_PG(38), DCT_PG(40), 3, 6 },
+		{ DCT_PG(40), DCT_PG(42), 0, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+
+	KUNIT_ASSERT_EQ(test, damon_set_regions(t, ranges, 3), 0);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	dct_check_sane(test, t);
+}
+
+/* Bad ranges are refused and leave the target alone; none clear it. */
+static void dct_test_set_regions_invalid_and_none(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(8), 5, 3 },
+		{ DCT_PG(8), DCT_PG(16), 7, 1 },
+	};
+	struct damon_addr_range bad[] = {
+		{ DCT_PG(4), DCT_PG(12) },
+		{ DCT_PG(10), DCT_PG(20) },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+
+	KUNIT_EXPECT_EQ(test, damon_set_regions(t, bad, 2), -EINVAL);
+	dct_expect_regions(test, t, in, ARRAY_SIZE(in));
+
+	KUNIT_EXPECT_EQ(test, damon_set_regions(t, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 0U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&t->regions_list));
+}
+
+static struct kunit_case dct_regions_cases[] = {
+	KUNIT_CASE(dct_test_region_lifecycle),
+	KUNIT_CASE(dct_test_split_region_at),
+	KUNIT_CASE(dct_test_split_region_at_middle),
+	KUNIT_CASE(dct_test_merge_two_regions),
+	KUNIT_CASE(dct_test_merge_regions_of_thres),
+	KUNIT_CASE(dct_test_merge_regions_of_sz_limit),
+	KUNIT_CASE(dct_test_merge_regions_of_hole),
+	KUNIT_CASE(dct_test_kdamond_merge_targets),
+	KUNIT_CASE(dct_test_kdamond_merge_doubles_thres),
+	KUNIT_CASE(dct_test_kdamond_merge_thres_bounds),
+	KUNIT_CASE(dct_test_split_regions_of_two),
+	KUNIT_CASE(dct_test_split_regions_of_three),
+	KUNIT_CASE(dct_test_split_regions_of_small),
+	KUNIT_CASE(dct_test_kdamond_split_regions),
+	KUNIT_CASE(dct_test_kdamond_split_regions_three),
+	KUNIT_CASE(dct_test_region_sz_limit),
+	KUNIT_CASE(dct_test_split_to_limit),
+	KUNIT_CASE(dct_test_split_to_limit_capped),
+	KUNIT_CASE(dct_test_align_ranges),
+	KUNIT_CASE(dct_test_align_ranges_invalid),
+	KUNIT_CASE(dct_test_set_regions_fresh),
+	KUNIT_CASE(dct_test_set_regions_keeps_results),
+	KUNIT_CASE(dct_test_set_regions_one_to_many),
+	KUNIT_CASE(dct_test_set_regions_invalid_and_none),
+	{}
+};
+
+static struct kunit_suite dct_regions_suite = {
+	.name = "damon-core-regions",
+	.test_cases = dct_regions_cases,
+};
+
+/*
+ * Aggregation: access counting, ageing and the adaptive regions cycle
+ */
+
+static void dct_test_update_access_rate(struct kunit *test)
+{
+	struct damon_attrs attrs = {
+		.sample_interval = 10000,
+		.aggr_interval = 30000,
+	};
+	struct damon_region *r = damon_new_region(0, DCT_PG(1));
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	damon_update_region_access_rate(r, false, &attrs);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 0U);
+	damon_update_region_access_rate(r, true, &attrs);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 1U);
+	damon_update_region_access_rate(r, false, &attrs);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 1U);
+	/* never above the number of samples in an aggregation interval */
+	for (i = 0; i < 10; i++)
+		damon_update_region_access_rate(r, true, &attrs);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 3U);
+	kfree(r);
+}
+
+static void dct_test_max_nr_accesses(struct kunit *test)
+{
+	struct damon_attrs attrs = {
+		.sample_interval = 5000,
+		.aggr_interval = 100000,
+	};
+
+	KUNIT_EXPECT_EQ(test, damon_max_nr_accesses(&attrs), 20U);
+	attrs.aggr_interval = 104999;
+	KUNIT_EXPECT_EQ(test, damon_max_nr_accesses(&attrs), 20U);
+	attrs.aggr_interval = 5000;
+	KUNIT_EXPECT_EQ(test, damon_max_nr_accesses(&attrs), 1U);
+	attrs.aggr_interval = 1000;
+	KUNIT_EXPECT_EQ(test, damon_max_nr_accesses(&attrs), 1U);
+	attrs.sample_interval = 0;
+	KUNIT_EXPECT_EQ(test, damon_max_nr_accesses(&attrs), 1U);
+}
+
+static void dct_test_similarity_thres(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+
+	/* the defaults: 20 samples per aggregation */
+	KUNIT_EXPECT_EQ(test, damon_similarity_thres(ctx), 2U);
+	ctx->attrs.aggr_interval = 1000 * ctx->attrs.sample_interval;
+	KUNIT_EXPECT_EQ(test, damon_similarity_thres(ctx), 100U);
+	ctx->attrs.aggr_interval = 9 * ctx->attrs.sample_interval;
+	KUNIT_EXPECT_EQ(test, damon_similarity_thres(ctx), 1U);
+}
+
+static void dct_test_age_region(struct kunit *test)
+{
+	struct damon_region *r = damon_new_region(0, DCT_PG(1));
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->age = 5;
+	r->last_nr_accesses = 10;
+	r->nr_accesses = 12;
+	damon_age_region(r, 2);
+	KUNIT_EXPECT_EQ(test, r->age, 6U);
+	r->nr_accesses = 8;
+	damon_age_region(r, 2);
+	KUNIT_EXPECT_EQ(test, r->age, 7U);
+	r->nr_accesses = 13;
+	damon_age_region(r, 2);
+	KUNIT_EXPECT_EQ(test, r->age, 0U);
+	r->nr_accesses = 7;
+	r->age = 4;
+	damon_age_region(r, 2);
+	KUNIT_EXPECT_EQ(test, r->age, 0U);
+	r->nr_accesses = 10;
+	r->age = UINT_MAX;
+	damon_age_region(r, 0);
+	KUNIT_EXPECT_EQ(test, r->age, UINT_MAX);
+	kfree(r);
+}
+
+/* kdamond_age_regions() uses a tenth of the maximum nr_accesses. */
+static void dct_test_kdamond_age_regions(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1), 10, 3 },
+		{ DCT_PG(1), DCT_PG(2), 10, 3 },
+		{ DCT_PG(2), DCT_PG(3), 10, 3 },
+	};
+	static const unsigned int last[] = { 8, 7, 10 };
+	static const unsigned int age[] = { 4, 0, 4 };
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct damon_region *r;
+	unsigned int i = 0;
+
+	damon_for_each_region(r, t)
+		r->last_nr_accesses = last[i++];
+	kdamond_age_regions(ctx);
+	i = 0;
+	damon_for_each_region(r, t) {
+		KUNIT_EXPECT_EQ_MSG(test, r->age, age[i], "region %u", i);
+		i++;
+	}
+}
+
+static void dct_test_reset_aggregated(struct kunit *test)
+{
+	static const struct dct_rgn a_in[] = {
+		{ DCT_PG(0), DCT_PG(1), 4, 1 },
+		{ DCT_PG(1), DCT_PG(2), 9, 2 },
+	};
+	static const struct dct_rgn b_in[] = {
+		{ DCT_PG(5), DCT_PG(6), 17, 3 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *a, *b;
+	struct damon_region *r;
+
+	a = dct_add_target(test, ctx, a_in, ARRAY_SIZE(a_in));
+	b = dct_add_target(test, ctx, b_in, ARRAY_SIZE(b_in));
+	kdamond_reset_aggregated(ctx);
+
+	r = damon_first_region(a);
+	KUNIT_EXPECT_EQ(test, r->last_nr_accesses, 4U);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 0U);
+	KUNIT_EXPECT_EQ(test, r->age, 1U);
+	r = damon_last_region(a);
+	KUNIT_EXPECT_EQ(test, r->last_nr_accesses, 9U);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 0U);
+	r = damon_first_region(b);
+	KUNIT_EXPECT_EQ(test, r->last_nr_accesses, 17U);
+	KUNIT_EXPECT_EQ(test, r->nr_accesses, 0U);
+	KUNIT_EXPECT_EQ(test, r->age, 3U);
+}
+
+/*
+ * Rounds of the kdamond's aggregation with random access frequencies: the
+ * regions must stay sane, within [min_nr_regions, max_nr_regions], and
+ * cover the same memory all along.
+ */
+static void dct_test_adaptive_cycle(struct kunit *test)
+{
+	static const struct dct_rgn a_in[] = {
+		{ DCT_PG(0), DCT_PG(100), 0, 0 },
+	};
+	static const struct dct_rgn b_in[] = {
+		{ DCT_PG(200), DCT_PG(230), 0, 0 },
+		{ DCT_PG(230), DCT_PG(260), 0, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_spans *a_before, *b_before;
+	struct damon_target *a, *b, *t;
+	unsigned long last_nr = 0;
+	struct damon_region *r;
+	int round;
+
+	a = dct_add_target(test, ctx, a_in, ARRAY_SIZE(a_in));
+	b = dct_add_target(test, ctx, b_in, ARRAY_SIZE(b_in));
+	a_before = dct_spans_of(test, a);
+	b_before = dct_spans_of(test, b);
+	ctx->attrs.min_nr_regions = 4;
+	ctx->attrs.max_nr_regions = 24;
+	damon_split_to_limit(ctx, damon_region_sz_limit(ctx));
+	dct_check_ctx(test, ctx, 4, 24);
+
+	for (round = 0; round < 30; round++) {
+		unsigned int max = damon_max_nr_accesses(&ctx->attrs);
+
+		damon_for_each_target(t, ctx) {
+			damon_for_each_region(r, t)
+				r->nr_accesses = get_random_u32_below(max + 1);
+		}
+		kdamond_age_regions(ctx);
+		kdamond_merge_regions(ctx, damon_similarity_thres(ctx),
+				      damon_region_sz_limit(ctx));
+		dct_check_ctx(test, ctx, 4, 24);
+		kdamond_reset_aggregated(ctx);
+		kdamond_split_regions(ctx, &last_nr);
+		dct_check_ctx(test, ctx, 4, 24);
+		dct_expect_same_bytes(test, a, a_before);
+		dct_expect_same_bytes(test, b, b_before);
+	}
+}
+
+static struct kunit_case dct_aggregation_cases[] = {
+	KUNIT_CASE(dct_test_update_access_rate),
+	KUNIT_CASE(dct_test_max_nr_accesses),
+	KUNIT_CASE(dct_test_similarity_thres),
+	KUNIT_CASE(dct_test_age_region),
+	KUNIT_CASE(dct_test_kdamond_age_regions),
+	KUNIT_CASE(dct_test_reset_aggregated),
+	KUNIT_CASE(dct_test_adaptive_cycle),
+	{}
+};
+
+static struct kunit_suite dct_aggregation_suite = {
+	.name = "damon-core-aggregation",
+	.test_cases = dct_aggregation_cases,
+};
+
+/*
+ * Attributes, the operations registry, and committing contexts
+ */
+
+static void dct_test_valid_attrs(struct kunit *test)
+{
+	struct damon_attrs ok = {
+		.sample_interval = 5000,
+		.aggr_interval = 100000,
+		.ops_update_interval = 1000000,
+		.min_nr_regions = 10,
+		.max_nr_regions = 1000,
+	};
+	struct damon_attrs a;
+
+	KUNIT_EXPECT_TRUE(test, damon_valid_attrs(&ok));
+	a = ok;
+	a.sample_interval = 0;
+	KUNIT_EXPECT_FALSE(test, damon_valid_attrs(&a));
+	a = ok;
+	a.aggr_interval = a.sample_interval - 1;
+	KUNIT_EXPECT_FALSE(test, damon_valid_attrs(&a));
+	a.aggr_interval = a.sample_interval;
+	KUNIT_EXPECT_TRUE(test, damon_valid_attrs(&a));
+	a = ok;
+	a.min_nr_regions = 2;
+	KUNIT_EXPECT_FALSE(test, damon_valid_attrs(&a));
+	a.min_nr_regions = 3;
+	KUNIT_EXPECT_TRUE(test, damon_valid_attrs(&a));
+	a = ok;
+	a.max_nr_regions = a.min_nr_regions - 1;
+	KUNIT_EXPECT_FALSE(test, damon_valid_attrs(&a));
+	a.max_nr_regions = a.min_nr_regions;
+	KUNIT_EXPECT_TRUE(test, damon_valid_attrs(&a));
+}
+
+static void dct_test_set_attrs_invalid(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1), 10, 4 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_attrs old = ctx->attrs, bad = ctx->attrs;
+	struct damon_target *t = dct_add_target(test, ctx, in, 1);
+
+	bad.sample_interval *= 2;
+	bad.min_nr_regions = 1;
+	KUNIT_EXPECT_EQ(test, damon_set_attrs(ctx, &bad), -EINVAL);
+	KUNIT_EXPECT_MEMEQ(test, &ctx->attrs, &old, sizeof(old));
+	dct_expect_regions(test, t, in, 1);
+}
+
+/* nr_accesses is rescaled to the new number of samples per aggregation. */
+static void dct_test_set_attrs_rescale_accesses(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1), 10, 4 },
+		{ DCT_PG(1), DCT_PG(2), 20, 7 },
+		{ DCT_PG(2), DCT_PG(3), 3, 0 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(1), 5, 4 },
+		{ DCT_PG(1), DCT_PG(2), 10, 7 },
+		{ DCT_PG(2), DCT_PG(3), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct damon_attrs attrs = ctx->attrs;
+
+	damon_first_region(t)->last_nr_accesses = 6;
+	/* 20 samples per aggregation become 10 */
+	attrs.sample_interval *= 2;
+	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->last_nr_accesses, 3U);
+	KUNIT_EXPECT_MEMEQ(test, &ctx->attrs, &attrs, sizeof(attrs));
+
+	/* setting the same intervals again changes nothing */
+	attrs.max_nr_regions++;
+	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+}
+
+/* age counts aggregation intervals: it shrinks when they grow longer. */
+static void dct_test_set_attrs_rescale_age(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1), 10, 10 },
+		{ DCT_PG(1), DCT_PG(2), 4, 3 },
+	};
+	static const struct dct_rgn half[] = {
+		{ DCT_PG(0), DCT_PG(1), 10, 5 },
+		{ DCT_PG(1), DCT_PG(2), 4, 1 },
+	};
+	static const struct dct_rgn back[] = {
+		{ DCT_PG(0), DCT_PG(1), 10, 10 },
+		{ DCT_PG(1), DCT_PG(2), 4, 2 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct damon_attrs attrs = ctx->attrs;
+
+	/* both intervals doubled: 20 samples per aggregation still */
+	attrs.sample_interval *= 2;
+	attrs.aggr_interval *= 2;
+	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
+	dct_expect_regions(test, t, half, ARRAY_SIZE(half));
+
+	attrs.sample_interval /= 2;
+	attrs.aggr_interval /= 2;
+	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
+	dct_expect_regions(test, t, back, ARRAY_SIZE(back));
+}
+
+/* The kdamond's timers restart from now, in sampling intervals. */
+static void dct_test_set_attrs_timers(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_attrs attrs = {
+		.sample_interval = 5000,
+		.aggr_interval = 100000,
+		.ops_update_interval = 1000000,
+		.min_nr_regions = 10,
+		.max_nr_regions = 1000,
+	};
+	struct damos *every_aggr, *own, *tiny;
+
+	every_aggr = dct_add_scheme(test, ctx, &dct_any, 0);
+	own = dct_add_scheme(test, ctx, &dct_any, 0);
+	own->apply_interval_us = 50000;
+	tiny = dct_add_scheme(test, ctx, &dct_any, 0);
+	tiny->apply_interval_us = 1;
+
+	ctx->passed_sample_intervals = 100;
+	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &attrs), 0);
+	KUNIT_EXPECT_EQ(test, ctx->next_aggregation_sis, 120UL);
+	KUNIT_EXPECT_EQ(test, ctx->next_ops_update_sis, 300UL);
+	KUNIT_EXPECT_EQ(test, every_aggr->next_apply_sis, 120UL);
+	KUNIT_EXPECT_EQ(test, own->next_apply_sis, 110UL);
+	/* at least one sampling interval */
+	KUNIT_EXPECT_EQ(test, tiny->next_apply_sis, 101UL);
+}
+
+/*
+ * Every operations set of this configuration registers itself at boot; one
+ * is taken out for a moment to see that an unregistered id is refused and
+ * can then be registered, but only once.
+ */
+static void dct_test_ops_registry(struct kunit *test)
+{
+	struct damon_operations fake = {
+		.id = DAMON_OPS_FVADDR,
+		.apply_scheme = dct_fake_apply,
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_operations saved;
+	bool was_registered;
+
+	KUNIT_EXPECT_FALSE(test, damon_is_registered_ops(NR_DAMON_OPS));
+	KUNIT_EXPECT_EQ(test, damon_select_ops(ctx, NR_DAMON_OPS), -EINVAL);
+	fake.id = NR_DAMON_OPS;
+	KUNIT_EXPECT_EQ(test, damon_register_ops(&fake), -EINVAL);
+	fake.id = DAMON_OPS_FVADDR;
+
+	mutex_lock(&damon_lock);
+	saved = damon_registered_ops[DAMON_OPS_FVADDR];
+	was_registered = test_and_clear_bit(DAMON_OPS_FVADDR,
+					    damon_ops_registered);
+	mutex_unlock(&damon_lock);
+
+	/* no assertion until the registry is restored */
+	KUNIT_EXPECT_TRUE(test, was_registered);
+	KUNIT_EXPECT_FALSE(test, damon_is_registered_ops(DAMON_OPS_FVADDR));
+	KUNIT_EXPECT_EQ(test, damon_select_ops(ctx, DAMON_OPS_FVADDR),
+			-EINVAL);
+	KUNIT_EXPECT_NULL(test, ctx->ops.apply_scheme);
+	KUNIT_EXPECT_EQ(test, damon_register_ops(&fake), 0);
+	KUNIT_EXPECT_TRUE(test, damon_is_registered_ops(DAMON_OPS_FVADDR));
+	KUNIT_EXPECT_EQ(test, damon_select_ops(ctx, DAMON_OPS_FVADDR), 0);
+	KUNIT_EXPECT_EQ(test, ctx->ops.id, DAMON_OPS_FVADDR);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->ops.apply_scheme, &dct_fake_apply);
+	fake.apply_scheme = NULL;
+	KUNIT_EXPECT_EQ(test, damon_register_ops(&fake), -EINVAL);
+
+	mutex_lock(&damon_lock);
+	damon_registered_ops[DAMON_OPS_FVADDR] = saved;
+	assign_bit(DAMON_OPS_FVADDR, damon_ops_registered, was_registered);
+	mutex_unlock(&damon_lock);
+
+	KUNIT_EXPECT_EQ(test, damon_select_ops(ctx, DAMON_OPS_PADDR), 0);
+	KUNIT_EXPECT_EQ(test, ctx->ops.id, DAMON_OPS_PADDR);
+	KUNIT_EXPECT_NOT_NULL(test, ctx->ops.check_accesses);
+}
+
+static void dct_test_commit_invalid(struct kunit *test)
+{
+	struct damon_ctx *dst = dct_new_ctx(test), *src = dct_new_ctx(test);
+	struct damon_attrs old = dst->attrs;
+
+	dct_add_scheme(test, dst, &dct_any, 0);
+	dct_add_target(test, dst, NULL, 0);
+	src->attrs.min_nr_regions = src->attrs.max_nr_regions + 1;
+	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&dst->schemes), 1UL);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&dst->adaptive_targets), 1UL);
+	KUNIT_EXPECT_MEMEQ(test, &dst->attrs, &old, sizeof(old));
+}
+
+/*
+ * Targets pair by position: a paired target takes the source's ranges and
+ * keeps the results of what stays covered, or keeps its regions if the
+ * source target has none; surplus targets go.
+ */
+static void dct_test_commit_targets_paired(struct kunit *test)
+{
+	static const struct dct_rgn d0_in[] = {
+		{ DCT_PG(0), DCT_PG(8), 5, 3 },
+		{ DCT_PG(8), DCT_PG(16), 7, 1 },
+	};
+	static const struct dct_rgn d1_in[] = {
+		{ DCT_PG(100), DCT_PG(110), 2, 2 },
+	};
+	static const struct dct_rgn d2_in[] = {
+		{ DCT_PG(200), DCT_PG(210), 1, 1 },
+	};
+	static const struct dct_rgn s0_in[] = {
+		{ DCT_PG(4), DCT_PG(12), 9, 9 },
+		{ DCT_PG(12), DCT_PG(20), 9, 9 },
+	};
+	static const struct dct_rgn d0_out[] = {
+		{ DCT_PG(4), DCT_PG(8), 5, 3 },
+		{ DCT_PG(8), DCT_PG(12), 7, 1 },
+		{ DCT_PG(12), DCT_PG(16), 7, 1 },
+		{ DCT_PG(16), DCT_PG(20), 0, 0 },
+	};
+	struct damon_ctx *dst = dct_new_ctx(test), *src = dct_new_ctx(test);
+	struct damon_target *d0, *d1, *t;
+	unsigned int i = 0;
+
+	d0 = dct_add_target(test, dst, d0_in, ARRAY_SIZE(d0_in));
+	d1 = dct_add_target(test, dst, d1_in, ARRAY_SIZE(d1_in));
+	dct_add_target(test, dst, d2_in, ARRAY_SIZE(d2_in));
+	dct_add_target(test, src, s0_in, ARRAY_SIZE(s0_in));
+	dct_add_target(test, src, NULL, 0);
+
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_ASSERT_EQ(test, list_count_nodes(&dst->adaptive_targets), 2UL);
+	damon_for_each_target(t, dst) {
+		KUNIT_EXPECT_PTR_EQ(test, t, i ? d1 : d0);
+		i++;
+	}
+	dct_expect_regions(test, d0, d0_out, ARRAY_SIZE(d0_out));
+	dct_expect_regions(test, d1, d1_in, ARRAY_SIZE(d1_in));
+	/* the source is left as it was */
+	t = list_first_entry(&src->adaptive_targets, struct damon_target,
+			     list);
+	dct_expect_regions(test, t, s0_in, ARRAY_SIZE(s0_in));
+}
+
+/* Missing targets are created with the source's ranges, fresh results. */
+static void dct_test_commit_targets_grow(struct kunit *test)
+{
+	static const struct dct_rgn d0_in[] = {
+		{ DCT_PG(0), DCT_PG(8), 5, 3 },
+	};
+	static const struct dct_rgn s1_in[] = {
+		{ DCT_PG(30), DCT_PG(40), 9, 9 },
+		{ DCT_PG(50), DCT_PG(51), 9, 9 },
+	};
+	static const struct dct_rgn s1_out[] = {
+		{ DCT_PG(30), DCT_PG(40), 0, 0 },
+		{ DCT_PG(50), DCT_PG(51), 0, 0 },
+	};
+	struct damon_ctx *dst = dct_new_ctx(test), *src = dct_new_ctx(test);
+	struct damon_target *d0, *t;
+
+	d0 = dct_add_target(test, dst, d0_in, ARRAY_SIZE(d0_in));
+	dct_add_target(test, src, NULL, 0);
+	dct_add_target(test, src, s1_in, ARRAY_SIZE(s1_in));
+
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_ASSERT_EQ(test, list_count_nodes(&dst->adaptive_targets), 2UL);
+	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&dst->adaptive_targets,
+						   struct damon_target, list),
+			    d0);
+	dct_expect_regions(test, d0, d0_in, ARRAY_SIZE(d0_in));
+	t = list_last_entry(&dst->adaptive_targets, struct damon_target, list);
+	dct_expect_regions(test, t, s1_out, ARRAY_SIZE(s1_out));
+}
+
+/*
+ * Schemes pair by position: a paired scheme takes the source's parameters,
+ * filters and goals, and keeps its statistics; surplus schemes go.
+ */
+static void dct_test_commit_schemes_paired(struct kunit *test)
+{
+	struct damon_ctx *dst = dct_new_ctx(test), *src = dct_new_ctx(test);
+	struct damos_access_pattern p = dct_any;
+	struct damos *d0, *d1, *s0, *s1;
+	struct damos_filter *sf, *f;
+	struct damos_quota_goal *g;
+
+	d0 = dct_add_scheme(test, dst, &dct_any, 0);
+	d1 = dct_add_scheme(test, dst, &dct_any, 0);
+	dct_add_scheme(test, dst, &dct_any, 0);
+	d0->stat.nr_tried = 7;
+	d0->stat.sz_tried = DCT_PG(70);
+	d0->stat.nr_applied = 3;
+	d0->stat.sz_applied = DCT_PG(9);
+	d0->stat.qt_exceeds = 2;
+	d1->stat.nr_tried = 11;
+	dct_add_addr_filter(test, d0, DCT_PG(1), DCT_PG(2), true);
+	dct_add_goal(test, d1, 5, 5);
+
+	p.min_sz_region = DCT_PG(2);
+	p.min_nr_accesses = 4;
+	p.max_age_region = 30;
+	s0 = dct_add_scheme(test, src, &p, DCT_PG(64));
+	s0->action = DAMOS_PAGEOUT;
+	s0->apply_interval_us = 300000;
+	s0->quota.ms = 15;
+	s0->quota.reset_interval = 500;
+	s0->quota.weight_age = 3;
+	s0->target_nid = 1;
+	s0->wmarks.metric = DAMOS_WMARK_FREE_MEM_RATE;
+	s0->wmarks.interval = 7;
+	s0->wmarks.high = 900;
+	s0->wmarks.mid = 500;
+	s0->wmarks.low = 100;
+	sf = dct_add_addr_filter(test, s0, DCT_PG(16), DCT_PG(32), false);
+	f = dct_add_filter(test, s0, DAMOS_FILTER_TYPE_TARGET, true);
+	f->target_idx = 3;
+	dct_add_goal(test, s0, 800, 200);
+	s1 = dct_add_scheme(test, src, &dct_any, 0);
+	s1->action = DAMOS_COLD;
+
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_ASSERT_EQ(test, list_count_nodes(&dst->schemes), 2UL);
+	KUNIT_EXPECT_PTR_EQ(test,
+			    list_first_entry(&dst->schemes, struct damos, list),
+			    d0);
+	KUNIT_EXPECT_PTR_EQ(test,
+			    list_last_entry(&dst->schemes, struct damos, list),
+			    d1);
+
+	KUNIT_EXPECT_EQ(test, d0->stat.nr_tried, 7UL);
+	KUNIT_EXPECT_EQ(test, d0->stat.sz_tried, DCT_PG(70));
+	KUNIT_EXPECT_EQ(test, d0->stat.nr_applied, 3UL);
+	KUNIT_EXPECT_EQ(test, d0->stat.sz_applied, DCT_PG(9));
+	KUNIT_EXPECT_EQ(test, d0->stat.qt_exceeds, 2UL);
+	KUNIT_EXPECT_MEMEQ(test, &d0->pattern, &p, sizeof(p));
+	KUNIT_EXPECT_EQ(test, d0->action, DAMOS_PAGEOUT);
+	KUNIT_EXPECT_EQ(test, d0->apply_interval_us, 300000UL);
+	KUNIT_EXPECT_EQ(test, d0->quota.sz, DCT_PG(64));
+	KUNIT_EXPECT_EQ(test, d0->quota.ms, 15UL);
+	KUNIT_EXPECT_EQ(test, d0->quota.reset_interval, 500UL);
+	KUNIT_EXPECT_EQ(test, d0->quota.weight_age, 3U);
+	KUNIT_EXPECT_EQ(test, d0->target_nid, 1);
+	KUNIT_EXPECT_EQ(test, d0->wmarks.metric, DAMOS_WMARK_FREE_MEM_RATE);
+	KUNIT_EXPECT_EQ(test, d0->wmarks.interval, 7UL);
+	KUNIT_EXPECT_EQ(test, d0->wmarks.high, 900UL);
+	KUNIT_EXPECT_EQ(test, d0->wmarks.mid, 500UL);
+	KUNIT_EXPECT_EQ(test, d0->wmarks.low, 100UL);
+
+	/* the filters are copies, in order; the old one is gone */
+	KUNIT_ASSERT_EQ(test, list_count_nodes(&d0->filters), 2UL);
+	f = list_first_entry(&d0->filters, struct damos_filter, list);
+	KUNIT_EXPECT_PTR_NE(test, f, sf);
+	KUNIT_EXPECT_EQ(test, f->type, DAMOS_FILTER_TYPE_ADDR);
+	KUNIT_EXPECT_FALSE(test, f->matching);
+	KUNIT_EXPECT_EQ(test, f->addr_range.start, DCT_PG(16));
+	KUNIT_EXPECT_EQ(test, f->addr_range.end, DCT_PG(32));
+	f = list_last_entry(&d0->filters, struct damos_filter, list);
+	KUNIT_EXPECT_EQ(test, f->type, DAMOS_FILTER_TYPE_TARGET);
+	KUNIT_EXPECT_TRUE(test, f->matching);
+	KUNIT_EXPECT_EQ(test, f->target_idx, 3);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&s0->filters), 2UL);
+
+	KUNIT_ASSERT_EQ(test, list_count_nodes(&d0->quota.goals), 1UL);
+	g = list_first_entry(&d0->quota.goals, struct damos_quota_goal, list);
+	KUNIT_EXPECT_EQ(test, g->metric, DAMOS_QUOTA_USER_INPUT);
+	KUNIT_EXPECT_EQ(test, g->target_value, 800UL);
+	KUNIT_EXPECT_EQ(test, g->current_value, 200UL);
+
+	KUNIT_EXPECT_EQ(test, d1->action, DAMOS_COLD);
+	KUNIT_EXPECT_EQ(test, d1->stat.nr_tried, 11UL);
+	KUNIT_EXPECT_TRUE(test, list_empty(&d1->filters));
+	KUNIT_EXPECT_TRUE(test, list_empty(&d1->quota.goals));
+}
+
+/* Missing schemes are copied whole, ready to be applied. */
+static void dct_test_commit_schemes_grow(struct kunit *test)
+{
+	struct damon_ctx *dst = dct_new_ctx(test), *src = dct_new_ctx(test);
+	struct damos_access_pattern p = dct_any;
+	struct damos *s0, *d;
+	struct damos_filter *f;
+	struct damos_quota_goal *g;
+
+	p.max_nr_accesses = 3;
+	s0 = dct_add_scheme(test, src, &p, DCT_PG(64));
+	s0->action = DAMOS_LRU_DEPRIO;
+	s0->stat.nr_tried = 5;
+	dct_add_addr_filter(test, s0, DCT_PG(16), DCT_PG(32), true);
+	dct_add_goal(test, s0, 800, 200);
+	dct_add_scheme(test, src, &dct_any, 0);
+
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_ASSERT_EQ(test, list_count_nodes(&dst->schemes), 2UL);
+	d = list_first_entry(&dst->schemes, struct damos, list);
+	KUNIT_EXPECT_PTR_NE(test, d, s0);
+	KUNIT_EXPECT_MEMEQ(test, &d->pattern, &p, sizeof(p));
+	KUNIT_EXPECT_EQ(test, d->action, DAMOS_LRU_DEPRIO);
+	/* statistics are the scheme's own, not the source's */
+	KUNIT_EXPECT_EQ(test, d->stat.nr_tried, 0UL);
+	KUNIT_EXPECT_EQ(test, d->quota.sz, DCT_PG(64));
+	KUNIT_EXPECT_EQ(test, d->quota.esz, DCT_PG(64));
+	KUNIT_EXPECT_TRUE(test, d->wmarks.activated);
+
+	KUNIT_ASSERT_EQ(test, list_count_nodes(&d->filters), 1UL);
+	f = list_first_entry(&d->filters, struct damos_filter, list);
+	KUNIT_EXPECT_EQ(test, f->type, DAMOS_FILTER_TYPE_ADDR);
+	KUNIT_EXPECT_TRUE(test, f->matching);
+	KUNIT_EXPECT_EQ(test, f->addr_range.start, DCT_PG(16));
+	KUNIT_EXPECT_EQ(test, f->addr_range.end, DCT_PG(32));
+	KUNIT_ASSERT_EQ(test, list_count_nodes(&d->quota.goals), 1UL);
+	g = list_first_entry(&d->quota.goals, struct damos_quota_goal, list);
+	KUNIT_EXPECT_EQ(test, g->target_value, 800UL);
+	KUNIT_EXPECT_EQ(test, g->current_value, 200UL);
+}
+
+/* Attributes are committed with rescaling, and a new ops set is taken. */
+static void dct_test_commit_attrs_and_ops(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(4), 10, 4 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(4), 10, 2 },
+	};
+	struct damon_ctx *dst = dct_new_ctx(test), *src = dct_new_ctx(test);
+	struct damon_target *t;
+
+	t = dct_add_target(test, dst, in, ARRAY_SIZE(in));
+	dct_add_target(test, src, NULL, 0);
+	src->attrs.sample_interval *= 2;
+	src->attrs.aggr_interval *= 2;
+	src->attrs.max_nr_regions = 77;
+	src->ops.id = DAMON_OPS_PADDR;
+	src->ops.apply_scheme = dct_fake_apply;
+
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_EXPECT_MEMEQ(test, &dst->attrs, &src->attrs, sizeof(src->attrs));
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	KUNIT_EXPECT_EQ(test, dst->ops.id, DAMON_OPS_PADDR);
+	KUNIT_EXPECT_PTR_EQ(test, dst->ops.apply_scheme, &dct_fake_apply);
+}
+
+static struct kunit_case dct_attrs_cases[] = {
+	KUNIT_CASE(dct_test_valid_attrs),
+	KUNIT_CASE(dct_test_set_attrs_invalid),
+	KUNIT_CASE(dct_test_set_attrs_rescale_accesses),
+	KUNIT_CASE(dct_test_set_attrs_rescale_age),
+	KUNIT_CASE(dct_test_set_attrs_timers),
+	KUNIT_CASE(dct_test_ops_registry),
+	KUNIT_CASE(dct_test_commit_invalid),
+	KUNIT_CASE(dct_test_commit_targets_paired),
+	KUNIT_CASE(dct_test_commit_targets_grow),
+	KUNIT_CASE(dct_test_commit_schemes_paired),
+	KUNIT_CASE(dct_test_commit_schemes_grow),
+	KUNIT_CASE(dct_test_commit_attrs_and_ops),
+	{}
+};
+
+static struct kunit_suite dct_attrs_suite = {
+	.name = "damon-core-attrs",
+	.test_cases = dct_attrs_cases,
+};
+
+/*
+ * Schemes: patterns, core filters, quotas, watermarks and the apply pass
+ */
+
+static void dct_test_pattern_match(struct kunit *test)
+{
+	struct damos_access_pattern p = {
+		.min_sz_region = DCT_PG(2), .max_sz_region = DCT_PG(4),
+		.min_nr_accesses = 3, .max_nr_accesses = 5,
+		.min_age_region = 10, .max_age_region = 20,
+	};
+	struct damon_region *r = damon_new_region(0, DCT_PG(2));
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->nr_accesses = 3;
+	r->age = 10;
+	KUNIT_EXPECT_TRUE(test, damos_pattern_match(&p, r));
+	r->ar.end = DCT_PG(4);
+	r->nr_accesses = 5;
+	r->age = 20;
+	KUNIT_EXPECT_TRUE(test, damos_pattern_match(&p, r));
+
+	r->ar.end = DCT_PG(4) + 1;
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	r->ar.end = DCT_PG(2) - 1;
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	r->ar.end = DCT_PG(3);
+	r->nr_accesses = 6;
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	r->nr_accesses = 2;
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	r->nr_accesses = 4;
+	r->age = 21;
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	r->age = 9;
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	r->age = 15;
+	KUNIT_EXPECT_TRUE(test, damos_pattern_match(&p, r));
+	kfree(r);
+}
+
+static void dct_test_core_filter_match(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+	struct damos_filter *addr, *target, *anon;
+	struct damon_region *r = damon_new_region(DCT_PG(8), DCT_PG(20));
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	addr = dct_add_addr_filter(test, s, DCT_PG(8), DCT_PG(20), true);
+	target = dct_add_filter(test, s, DAMOS_FILTER_TYPE_TARGET, true);
+	target->target_idx = 2;
+	anon = dct_add_filter(test, s, DAMOS_FILTER_TYPE_ANON, true);
+
+	KUNIT_EXPECT_TRUE(test, damos_core_filter_match(addr, 0, r));
+	r->ar.start = DCT_PG(4);
+	r->ar.end = DCT_PG(12);
+	KUNIT_EXPECT_FALSE(test, damos_core_filter_match(addr, 0, r));
+	r->ar.start = DCT_PG(12);
+	r->ar.end = DCT_PG(24);
+	KUNIT_EXPECT_FALSE(test, damos_core_filter_match(addr, 0, r));
+	r->ar.start = DCT_PG(20);
+	KUNIT_EXPECT_FALSE(test, damos_core_filter_match(addr, 0, r));
+
+	KUNIT_EXPECT_TRUE(test, damos_core_filter_match(target, 2, r));
+	KUNIT_EXPECT_FALSE(test, damos_core_filter_match(target, 1, r));
+	/* page-level filters are for the operations set to judge */
+	KUNIT_EXPECT_FALSE(test, damos_core_filter_match(anon, 0, r));
+	kfree(r);
+}
+
+static void dct_test_core_filter_out(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+	struct damon_region *r = damon_new_region(DCT_PG(8), DCT_PG(12));
+	struct damos_filter *addr, *target;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_FALSE(test, damos_core_filter_out(s, 0, r));
+
+	/* ops-judged filters never make the core leave a region out */
+	dct_add_filter(test, s, DAMOS_FILTER_TYPE_ANON, true);
+	dct_add_filter(test, s, DAMOS_FILTER_TYPE_YOUNG, false);
+	KUNIT_EXPECT_FALSE(test, damos_core_filter_out(s, 0, r));
+
+	/* 'matching' filters out what is inside */
+	addr = dct_add_addr_filter(test, s, DCT_PG(8), DCT_PG(16), true);
+	KUNIT_EXPECT_TRUE(test, damos_core_filter_out(s, 0, r));
+	r->ar.start = DCT_PG(16);
+	r->ar.end = DCT_PG(20);
+	KUNIT_EXPECT_FALSE(test, damos_core_filter_out(s, 0, r));
+	/* and the opposite what is outside */
+	addr->matching = false;
+	KUNIT_EXPECT_TRUE(test, damos_core_filter_out(s, 0, r));
+	r->ar.start = DCT_PG(8);
+	r->ar.end = DCT_PG(12);
+	KUNIT_EXPECT_FALSE(test, damos_core_filter_out(s, 0, r));
+
+	/* any one filter is enough to leave a region out */
+	target = dct_add_filter(test, s, DAMOS_FILTER_TYPE_TARGET, true);
+	target->target_idx = 1;
+	KUNIT_EXPECT_FALSE(test, damos_core_filter_out(s, 0, r));
+	KUNIT_EXPECT_TRUE(test, damos_core_filter_out(s, 1, r));
+	target->matching = false;
+	KUNIT_EXPECT_TRUE(test, damos_core_filter_out(s, 0, r));
+	KUNIT_EXPECT_FALSE(test, damos_core_filter_out(s, 1, r));
+	kfree(r);
+}
+
+/* A region is cut at the boundaries of address filters, one at a time. */
+static void dct_test_split_at_filters(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(40), 4, 4 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(8), 4, 4 },
+		{ DCT_PG(8), DCT_PG(20), 4, 4 },
+		{ DCT_PG(20), DCT_PG(40), 4, 4 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+	struct dct_spans *before = dct_spans_of(test, t);
+	struct damon_region *r;
+
+	/* no address filter, no split */
+	dct_add_filter(test, s, DAMOS_FILTER_TYPE_TARGET, true);
+	damos_split_at_filters(t, damon_first_region(t), s);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 1U);
+
+	dct_add_addr_filter(test, s, DCT_PG(8), DCT_PG(20) + 100, true);
+	damos_split_at_filters(t, damon_first_region(t), s);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2U);
+	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.end, DCT_PG(8));
+	/* the rest is cut at the next boundary, aligned down */
+	damos_split_at_filters(t, damon_last_region(t), s);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 3U);
+	KUNIT_EXPECT_EQ(test, damon_last_region(t)->ar.start, DCT_PG(20));
+
+	/* regions already inside or outside stay whole */
+	damon_for_each_region(r, t)
+		damos_split_at_filters(t, r, s);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+	dct_check_sane(test, t);
+	dct_expect_same_bytes(test, t, before);
+}
+
+static void dct_test_quota_left(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+
+	KUNIT_EXPECT_EQ(test, damos_quota_left(s), ULONG_MAX);
+	s->quota.charged_sz = DCT_PG(1000);
+	KUNIT_EXPECT_EQ(test, damos_quota_left(s), ULONG_MAX);
+
+	s->quota.sz = DCT_PG(10);
+	s->quota.esz = DCT_PG(10);
+	s->quota.charged_sz = DCT_PG(4);
+	KUNIT_EXPECT_EQ(test, damos_quota_left(s), DCT_PG(6));
+	s->quota.charged_sz = DCT_PG(10);
+	KUNIT_EXPECT_EQ(test, damos_quota_left(s), 0UL);
+	s->quota.charged_sz = DCT_PG(12);
+	KUNIT_EXPECT_EQ(test, damos_quota_left(s), 0UL);
+
+	/* a time quota or a goal alone is a quota too */
+	s->quota.sz = 0;
+	s->quota.ms = 1;
+	s->quota.charged_sz = DCT_PG(3);
+	KUNIT_EXPECT_EQ(test, damos_quota_left(s), DCT_PG(7));
+	s->quota.ms = 0;
+	dct_add_goal(test, s, 10, 0);
+	KUNIT_EXPECT_EQ(test, damos_quota_left(s), DCT_PG(7));
+}
+
+/* The fake score of a region is its age. */
+static void dct_test_set_min_score(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(8), 0, 50 },
+		{ DCT_PG(8), DCT_PG(16), 0, 90 },
+		{ DCT_PG(16), DCT_PG(20), 0, 10 },
+		{ DCT_PG(20), DCT_PG(24), 0, 90 },
+		/* left out by the pattern, so never counted */
+		{ DCT_PG(24), DCT_PG(40), 0, 150 },
+	};
+	static const struct {
+		unsigned long quota_pages;
+		unsigned long charged_pages;
+		unsigned int min_score;
+	} cases[] = {
+		{ 6, 0, 90 }, { 12, 0, 90 }, { 13, 0, 50 }, { 20, 0, 50 },
+		{ 21, 0, 10 }, { 24, 0, 10 }, { 25, 0, 0 }, { 20, 8, 90 },
+	};
+	struct damos_access_pattern p = dct_any;
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s;
+	unsigned int i;
+
+	p.max_age_region = 100;
+	dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	s = dct_add_scheme(test, ctx, &p, DCT_PG(6));
+
+	/* without scores, or without quota, no region is preferred */
+	damos_set_min_score(ctx, s);
+	KUNIT_EXPECT_EQ(test, s->quota.min_score, 0U);
+	ctx->ops.get_scheme_score = dct_fake_score;
+	s->quota.sz = 0;
+	damos_set_min_score(ctx, s);
+	KUNIT_EXPECT_EQ(test, s->quota.min_score, 0U);
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		s->quota.sz = DCT_PG(cases[i].quota_pages);
+		s->quota.esz = s->quota.sz;
+		s->quota.charged_sz = DCT_PG(cases[i].charged_pages);
+		s->quota.min_score = 1234;
+		damos_set_min_score(ctx, s);
+		KUNIT_EXPECT_EQ_MSG(test, s->quota.min_score,
+				    cases[i].min_score, "case %u", i);
+	}
+}
+
+static void dct_test_tune_size(struct kunit *test)
+{
+	/* missing the goal grows the size in proportion */
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 0), 2000UL);
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 5000), 1500UL);
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 9000), 1100UL);
+	/* by one byte at least */
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1, 9999), 2UL);
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 10000), 1000UL);
+	/* overshooting it shrinks the size, by half at most */
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 15000), 750UL);
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 20000), 500UL);
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 40000), 500UL);
+	KUNIT_EXPECT_EQ(test, damos_tune_size(3, 20000), 2UL);
+	/* and never to zero */
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1, 20000), 1UL);
+}
+
+static void dct_test_goal_achievement_bp(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+	struct damos_quota_goal *g;
+
+	KUNIT_EXPECT_EQ(test, damos_goal_achievement_bp(&s->quota), 0UL);
+	g = dct_add_goal(test, s, 100, 50);
+	KUNIT_EXPECT_EQ(test, damos_goal_achievement_bp(&s->quota), 5000UL);
+	g->current_value = 100;
+	KUNIT_EXPECT_EQ(test, damos_goal_achievement_bp(&s->quota), 10000UL);
+	g->current_value = 500;
+	KUNIT_EXPECT_EQ(test, damos_goal_achievement_bp(&s->quota), 20000UL);
+	g->target_value = 0;
+	KUNIT_EXPECT_EQ(test, damos_goal_achievement_bp(&s->quota), 10000UL);
+
+	/* the most achieved goal decides */
+	g->target_value = 100;
+	g->current_value = 50;
+	dct_add_goal(test, s, 1000, 1200);
+	KUNIT_EXPECT_EQ(test, damos_goal_achievement_bp(&s->quota), 12000UL);
+	dct_add_goal(test, s, 1000, 30);
+	KUNIT_EXPECT_EQ(test, damos_goal_achievement_bp(&s->quota), 12000UL);
+}
+
+static void dct_test_effective_quota_sz_ms(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+	struct damos_quota *q = &s->quota;
+
+	q->esz = 123;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 0UL);
+
+	q->sz = DCT_PG(10);
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, DCT_PG(10));
+	/* one region's worth at least */
+	q->sz = 100;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, DCT_PG(1));
+
+	/* with less than a millisecond measured, assume 1 MiB per ms */
+	q->sz = 0;
+	q->ms = 3;
+	q->total_charged_sz = SZ_1G;
+	q->total_charged_ns = NSEC_PER_MSEC - 1;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 3UL * SZ_1M);
+	/* then the measured throughput: 2 MiB per ms */
+	q->total_charged_sz = 8 * SZ_1M;
+	q->total_charged_ns = 4 * NSEC_PER_MSEC;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 6UL * SZ_1M);
+	/* the smaller of the two quotas wins */
+	q->sz = SZ_1M;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, (unsigned long)SZ_1M);
+	q->sz = SZ_1G;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 6UL * SZ_1M);
+}
+
+static void dct_test_effective_quota_goals(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+	struct damos_quota *q = &s->quota;
+	struct damos_quota_goal *g = dct_add_goal(test, s, 100, 0);
+
+	/* far from the goal: from 1 MiB on, doubling each time */
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 2UL * SZ_1M);
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 4UL * SZ_1M);
+	KUNIT_EXPECT_EQ(test, q->esz_bp, 4UL * SZ_1M);
+	/* a size quota caps what the goal asks for */
+	q->sz = 3 * SZ_1M;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 3UL * SZ_1M);
+	KUNIT_EXPECT_EQ(test, q->esz_bp, 8UL * SZ_1M);
+	/* twice the goal halves it */
+	g->current_value = 200;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz_bp, 4UL * SZ_1M);
+	KUNIT_EXPECT_EQ(test, q->esz, 3UL * SZ_1M);
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 2UL * SZ_1M);
+	/* on target: stable */
+	g->current_value = 100;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 2UL * SZ_1M);
+}
+
+/* A new charge window starts when the reset interval is over. */
+static void dct_test_charge_window(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, DCT_PG(10));
+	struct damos_quota *q = &s->quota;
+	unsigned long window = msecs_to_jiffies(q->reset_interval);
+
+	KUNIT_ASSERT_EQ(test, q->esz, DCT_PG(10));
+	q->charged_sz = DCT_PG(4);
+	damos_charge_window(s);
+	KUNIT_EXPECT_EQ(test, q->charged_sz, DCT_PG(4));
+
+	q->charged_from = jiffies - window - 1;
+	damos_charge_window(s);
+	KUNIT_EXPECT_EQ(test, q->charged_sz, 0UL);
+	KUNIT_EXPECT_EQ(test, s->stat.qt_exceeds, 0UL);
+	KUNIT_EXPECT_FALSE(test, time_before(q->charged_from + window,
+					     jiffies));
+
+	/* a window that used up the quota counts as exceeded */
+	q->charged_sz = DCT_PG(11);
+	q->sz = DCT_PG(20);
+	q->charged_from = jiffies - window - 1;
+	damos_charge_window(s);
+	KUNIT_EXPECT_EQ(test, s->stat.qt_exceeds, 1UL);
+	KUNIT_EXPECT_EQ(test, q->charged_sz, 0UL);
+	KUNIT_EXPECT_EQ(test, q->esz, DCT_PG(20));
+
+	/* no quota, no window */
+	q->sz = 0;
+	damos_charge_window(s);
+	KUNIT_EXPECT_EQ(test, q->esz, 0UL);
+}
+
+/*
+ * The free memory rate is a permil, between 0 and 1000 whatever the
+ * machine, so watermarks around that range give known answers.
+ */
+static void dct_test_check_wmarks(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+	struct damos_watermarks *w = &s->wmarks;
+
+	w->activated = false;
+	damos_check_wmarks(s);
+	KUNIT_EXPECT_TRUE(test, w->activated);
+
+	w->metric = DAMOS_WMARK_FREE_MEM_RATE;
+	/* below low */
+	w->high = ULONG_MAX;
+	w->mid = ULONG_MAX;
+	w->low = 1001;
+	damos_check_wmarks(s);
+	KUNIT_EXPECT_FALSE(test, w->activated);
+	/* between low and mid */
+	w->low = 0;
+	damos_check_wmarks(s);
+	KUNIT_EXPECT_TRUE(test, w->activated);
+	/* between mid and high: stays as it is */
+	w->mid = 0;
+	damos_check_wmarks(s);
+	KUNIT_EXPECT_TRUE(test, w->activated);
+	w->activated = false;
+	damos_check_wmarks(s);
+	KUNIT_EXPECT_FALSE(test, w->activated);
+	/* above high */
+	w->activated = true;
+	w->high = 0;
+	w->low = 0;
+	if (damos_wmark_metric_value(w->metric) > 0) {
+		damos_check_wmarks(s);
+		KUNIT_EXPECT_FALSE(test, w->activated);
+	}
+	KUNIT_EXPECT_LE(test, damos_wmark_metric_value(w->metric), 1000UL);
+	KUNIT_EXPECT_EQ(test, damos_wmark_metric_value(DAMOS_WMARK_NONE), 0UL);
+}
+
+/* Monitoring sleeps only while every scheme is deactivated. */
+static void dct_test_wmarks_sleep(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s;
+
+	KUNIT_EXPECT_EQ(test, kdamond_wmarks_sleep_us(ctx), 0UL);
+	s = dct_add_scheme(test, ctx, &dct_any, 0);
+	KUNIT_EXPECT_EQ(test, kdamond_wmarks_sleep_us(ctx), 0UL);
+
+	s->wmarks.metric = DAMOS_WMARK_FREE_MEM_RATE;
+	s->wmarks.interval = 7000;
+	s->wmarks.high = ULONG_MAX;
+	s->wmarks.mid = ULONG_MAX;
+	s->wmarks.low = 1001;
+	ctx->next_wmarks_check = jiffies;
+	KUNIT_EXPECT_EQ(test, kdamond_wmarks_sleep_us(ctx), 7000UL);
+	KUNIT_EXPECT_FALSE(test, s->wmarks.activated);
+	KUNIT_EXPECT_TRUE(test, time_after(ctx->next_wmarks_check,
+					   jiffies - 1));
+
+	/* an active scheme keeps the monitoring going */
+	dct_add_scheme(test, ctx, &dct_any, 0);
+	KUNIT_EXPECT_EQ(test, kdamond_wmarks_sleep_us(ctx), 0UL);
+}
+
+/* Only the regions that match the pattern are acted on and counted. */
+static void dct_test_apply_pattern_stats(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(4), 2, 0 },
+		{ DCT_PG(4), DCT_PG(12), 7, 0 },
+		{ DCT_PG(12), DCT_PG(14), 9, 0 },
+		{ DCT_PG(14), DCT_PG(20), 12, 0 },
+		{ DCT_PG(20), DCT_PG(22), 5, 0 },
+	};
+	struct damos_access_pattern p = dct_any;
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 50);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct damos *s;
+
+	p.min_nr_accesses = 5;
+	p.max_nr_accesses = 9;
+	s = dct_add_scheme(test, ctx, &p, 0);
+	kdamond_apply_schemes(ctx);
+
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 3U);
+	dct_expect_call(test, fake, 0, s, DCT_PG(4), DCT_PG(12));
+	dct_expect_call(test, fake, 1, s, DCT_PG(12), DCT_PG(14));
+	dct_expect_call(test, fake, 2, s, DCT_PG(20), DCT_PG(22));
+	KUNIT_EXPECT_PTR_EQ(test, fake->calls[0].t, t);
+	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 3UL);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, DCT_PG(12));
+	KUNIT_EXPECT_EQ(test, s->stat.nr_applied, 3UL);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_applied, DCT_PG(6));
+	dct_expect_regions(test, t, in, ARRAY_SIZE(in));
+
+	/* statistics add up over passes */
+	KUNIT_ASSERT_EQ(test, s->next_apply_sis, 20UL);
+	ctx->passed_sample_intervals = 20;
+	kdamond_apply_schemes(ctx);
+	KUNIT_EXPECT_EQ(test, fake->nr_calls, 6U);
+	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 6UL);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_applied, DCT_PG(12));
+}
+
+/* A region the action did nothing to is tried, not applied. */
+static void dct_test_apply_nothing_applied(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(4), 2, 0 },
+		{ DCT_PG(4), DCT_PG(5), 2, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 0);
+	struct damos *s;
+
+	dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	s = dct_add_scheme(test, ctx, &dct_any, 0);
+	kdamond_apply_schemes(ctx);
+	KUNIT_EXPECT_EQ(test, fake->nr_calls, 2U);
+	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 2UL);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, DCT_PG(5));
+	KUNIT_EXPECT_EQ(test, s->stat.nr_applied, 0UL);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_applied, 0UL);
+
+	/* with no action at all, the same */
+	ctx->ops.apply_scheme = NULL;
+	ctx->passed_sample_intervals = s->next_apply_sis;
+	kdamond_apply_schemes(ctx);
+	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 4UL);
+	KUNIT_EXPECT_EQ(test, s->stat.nr_applied, 0UL);
+}
+
+/* The quota cuts the region it runs out in, so that the charge fits. */
+static void dct_test_apply_quota_split(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(16), 1, 0 },
+		{ DCT_PG(16), DCT_PG(32), 1, 0 },
+		{ DCT_PG(32), DCT_PG(48), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct dct_spans *before = dct_spans_of(test, t);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, DCT_PG(24));
+
+	KUNIT_ASSERT_EQ(test, s->quota.esz, DCT_PG(24));
+	kdamond_apply_schemes(ctx);
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 2U);
+	dct_expect_call(test, fake, 0, s, DCT_PG(0), DCT_PG(16));
+	dct_expect_call(test, fake, 1, s, DCT_PG(16), DCT_PG(24));
+	KUNIT_EXPECT_EQ(test, s->quota.charged_sz, DCT_PG(24));
+	KUNIT_EXPECT_EQ(test, s->quota.total_charged_sz, DCT_PG(24));
+	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 2UL);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, DCT_PG(24));
+	KUNIT_EXPECT_EQ(test, s->stat.sz_applied, DCT_PG(24));
+	KUNIT_EXPECT_EQ(test, dct_check_sane(test, t), 4U);
+	dct_expect_same_bytes(test, t, before);
+
+	/* used up: nothing more in this window */
+	ctx->passed_sample_intervals = s->next_apply_sis;
+	kdamond_apply_schemes(ctx);
+	KUNIT_EXPECT_EQ(test, fake->nr_calls, 2U);
+	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 2UL);
+}
+
+/* An unaligned quota: the charge stays below it, in whole pages. */
+static void dct_test_apply_quota_unaligned(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(16), 1, 0 },
+		{ DCT_PG(16), DCT_PG(17), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct damos *s;
+
+	s = dct_add_scheme(test, ctx, &dct_any, DCT_PG(10) + 100);
+	kdamond_apply_schemes(ctx);
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 1U);
+	dct_expect_call(test, fake, 0, s, DCT_PG(0), DCT_PG(10));
+	KUNIT_EXPECT_EQ(test, s->quota.charged_sz, DCT_PG(10));
+	KUNIT_EXPECT_LE(test, s->quota.charged_sz, s->quota.esz);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, DCT_PG(10));
+	KUNIT_EXPECT_EQ(test, dct_check_sane(test, t), 3U);
+}
+
+/* The core splits at address filters and skips what they leave out. */
+static void dct_test_apply_addr_filter(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(32), 1, 0 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(8), 1, 0 },
+		{ DCT_PG(8), DCT_PG(24), 1, 0 },
+		{ DCT_PG(24), DCT_PG(32), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+	struct damos_filter *f;
+
+	f = dct_add_addr_filter(test, s, DCT_PG(8), DCT_PG(24), true);
+	kdamond_apply_schemes(ctx);
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 2U);
+	dct_expect_call(test, fake, 0, s, DCT_PG(0), DCT_PG(8));
+	dct_expect_call(test, fake, 1, s, DCT_PG(24), DCT_PG(32));
+	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 2UL);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, DCT_PG(16));
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+
+	/* the other way round: only the inside */
+	f->matching = false;
+	ctx->passed_sample_intervals = s->next_apply_sis;
+	kdamond_apply_schemes(ctx);
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 3U);
+	dct_expect_call(test, fake, 2, s, DCT_PG(8), DCT_PG(24));
+	KUNIT_EXPECT_EQ(test, s->stat.nr_tried, 3UL);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+}
+
+/* Targets are numbered by position for target filters. */
+static void dct_test_apply_target_filter(struct kunit *test)
+{
+	static const struct dct_rgn a_in[] = {
+		{ DCT_PG(0), DCT_PG(2), 1, 0 },
+	};
+	static const struct dct_rgn b_in[] = {
+		{ DCT_PG(10), DCT_PG(13), 1, 0 },
+		{ DCT_PG(13), DCT_PG(14), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damon_target *a, *b;
+	struct damos *keep_b, *skip_b;
+	struct damos_filter *f;
+
+	a = dct_add_target(test, ctx, a_in, ARRAY_SIZE(a_in));
+	b = dct_add_target(test, ctx, b_in, ARRAY_SIZE(b_in));
+	keep_b = dct_add_scheme(test, ctx, &dct_any, 0);
+	f = dct_add_filter(test, keep_b, DAMOS_FILTER_TYPE_TARGET, false);
+	f->target_idx = 1;
+	skip_b = dct_add_scheme(test, ctx, &dct_any, 0);
+	f = dct_add_filter(test, skip_b, DAMOS_FILTER_TYPE_TARGET, true);
+	f->target_idx = 1;
+
+	kdamond_apply_schemes(ctx);
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 3U);
+	dct_expect_call(test, fake, 0, skip_b, DCT_PG(0), DCT_PG(2));
+	KUNIT_EXPECT_PTR_EQ(test, fake->calls[0].t, a);
+	dct_expect_call(test, fake, 1, keep_b, DCT_PG(10), DCT_PG(13));
+	KUNIT_EXPECT_PTR_EQ(test, fake->calls[1].t, b);
+	dct_expect_call(test, fake, 2, keep_b, DCT_PG(13), DCT_PG(14));
+	KUNIT_EXPECT_PTR_EQ(test, fake->calls[2].t, b);
+	KUNIT_EXPECT_EQ(test, keep_b->stat.sz_tried, DCT_PG(4));
+	KUNIT_EXPECT_EQ(test, skip_b->stat.sz_tried, DCT_PG(2));
+}
+
+/* Under a quota, the regions of the highest scores go first. */
+static void dct_test_apply_min_score(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(8), 0, 50 },
+		{ DCT_PG(8), DCT_PG(16), 0, 90 },
+		{ DCT_PG(16), DCT_PG(20), 0, 10 },
+		{ DCT_PG(20), DCT_PG(24), 0, 90 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damos *s;
+
+	ctx->ops.get_scheme_score = dct_fake_score;
+	dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	s = dct_add_scheme(test, ctx, &dct_any, DCT_PG(12));
+	kdamond_apply_schemes(ctx);
+	KUNIT_EXPECT_EQ(test, s->quota.min_score, 90U);
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 2U);
+	dct_expect_call(test, fake, 0, s, DCT_PG(8), DCT_PG(16));
+	dct_expect_call(test, fake, 1, s, DCT_PG(20), DCT_PG(24));
+	KUNIT_EXPECT_EQ(test, s->quota.charged_sz, DCT_PG(12));
+}
+
+/* Only due, active schemes apply, and then wait for their next interval. */
+static void dct_test_apply_due(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(2), 1, 0 },
+		{ DCT_PG(2), DCT_PG(3), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damos *own, *later, *inactive;
+	unsigned int i;
+
+	dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	ctx->passed_sample_intervals = 50;
+	own = dct_add_scheme(test, ctx, &dct_any, 0);
+	own->apply_interval_us = 50000;
+	later = dct_add_scheme(test, ctx, &dct_any, 0);
+	later->next_apply_sis = 55;
+	inactive = dct_add_scheme(test, ctx, &dct_any, 0);
+	inactive->wmarks.activated = false;
+
+	kdamond_apply_schemes(ctx);
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 2U);
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_PTR_EQ(test, fake->calls[i].s, own);
+	KUNIT_EXPECT_EQ(test, own->next_apply_sis, 60UL);
+	KUNIT_EXPECT_EQ(test, later->next_apply_sis, 55UL);
+	KUNIT_EXPECT_EQ(test, inactive->next_apply_sis, 50UL);
+	KUNIT_EXPECT_EQ(test, inactive->stat.nr_tried, 0UL);
+
+	ctx->passed_sample_intervals = 55;
+	kdamond_apply_schemes(ctx);
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 4U);
+	for (i = 2; i < 4; i++)
+		KUNIT_EXPECT_PTR_EQ(test, fake->calls[i].s, later);
+	/* no own apply interval: every aggregation interval, 20 samples */
+	KUNIT_EXPECT_EQ(test, later->next_apply_sis, 75UL);
+	KUNIT_EXPECT_EQ(test, own->next_apply_sis, 60UL);
+	KUNIT_EXPECT_EQ(test, own->stat.nr_tried, 2UL);
+}
+
+static struct kunit_case dct_schemes_cases[] = {
+	KUNIT_CASE(dct_test_pattern_match),
+	KUNIT_CASE(dct_test_core_filter_match),
+	KUNIT_CASE(dct_test_core_filter_out),
+	KUNIT_CASE(dct_test_split_at_filters),
+	KUNIT_CASE(dct_test_quota_left),
+	KUNIT_CASE(dct_test_set_min_score),
+	KUNIT_CASE(dct_test_tune_size),
+	KUNIT_CASE(dct_test_goal_achievement_bp),
+	KUNIT_CASE(dct_test_effective_quota_sz_ms),
+	KUNIT_CASE(dct_test_effective_quota_goals),
+	KUNIT_CASE(dct_test_charge_window),
+	KUNIT_CASE(dct_test_check_wmarks),
+	KUNIT_CASE(dct_test_wmarks_sleep),
+	KUNIT_CASE(dct_test_apply_pattern_stats),
+	KUNIT_CASE(dct_test_apply_nothing_applied),
+	KUNIT_CASE(dct_test_apply_quota_split),
+	KUNIT_CASE(dct_test_apply_quota_unaligned),
+	KUNIT_CASE(dct_test_apply_addr_filter),
+	KUNIT_CASE(dct_test_apply_target_filter),
+	KUNIT_CASE(dct_test_apply_min_score),
+	KUNIT_CASE(dct_test_apply_due),
+	{}
+};
+
+static struct kunit_suite dct_schemes_suite = {
+	.name = "damon-core-schemes",
+	.test_cases = dct_schemes_cases,
+};
+
+kunit_test_suites(&dct_regions_suite, &dct_aggregation_suite,
+		  &dct_attrs_suite, &dct_schemes_suite);
+
+#endif /* _DAMON_CORE_KUNIT_H */
