@@ -11,7 +11,7 @@
 
 . "$(dirname "$0")/damon_lib.sh"
 
-seconds=${DAMON_STRESS_SECONDS:-8}
+seconds=${DAMON_STRESS_SECONDS:-15}
 
 tap_begin "concurrent_writers: $seconds seconds of concurrent writers"
 require_admin
@@ -47,7 +47,7 @@ worker()
 	local name=$1 n=0
 
 	exec 2> /dev/null
-	while [ "$(date +%s)" -lt "$deadline" ]; do
+	while [ "$EPOCHSECONDS" -lt "$deadline" ]; do
 		"loop_$name"
 		n=$((n + 1))
 	done
@@ -57,7 +57,7 @@ worker()
 loop_onoff()
 {
 	echo on > "$k0/state"
-	sleep 0.05
+	nap 0.05
 	echo off > "$k0/state"
 }
 
@@ -73,7 +73,7 @@ loop_updates()
 	for c in update_schemes_tried_regions update_schemes_stats \
 		update_schemes_tried_bytes clear_schemes_tried_regions \
 		update_schemes_effective_quotas commit_schemes_quota_goals; do
-		echo $c > "$k0/state"
+		echo "$c" > "$k0/state"
 	done
 }
 
@@ -112,26 +112,28 @@ loop_attrs()
 
 loop_reader()
 {
-	local f
+	local f v
 
-	for f in $(find "$admin" -type f 2> /dev/null); do
-		cat "$f" > /dev/null
+	shopt -s globstar nullglob
+	for f in "$admin"/**; do
+		[ -f "$f" ] && read -r v < "$f"
 	done
 }
 
 loop_rebuild()
 {
-	sleep 2
+	nap 2
 	echo off > "$k0/state"
 	echo 0 > "$kdamonds/nr_kdamonds"
 	populate
 }
 
 populate
-check "populate one kdamond" test -d "$ctx/schemes/0"
+[ -d "$ctx/schemes/0" ]
+ok $? "populate one kdamond"
 
 workers=(onoff commit updates schemes targets attrs reader rebuild)
-deadline=$(( $(date +%s) + seconds ))
+deadline=$((EPOCHSECONDS + seconds))
 pids=()
 for w in "${workers[@]}"; do
 	worker "$w" &
@@ -146,32 +148,38 @@ for i in "${!pids[@]}"; do
 		kill -9 "${pids[$i]}" 2> /dev/null
 	fi
 done
-ok "$([ -z "$stuck" ]; echo $?)" "every writer loop finished" "stuck:$stuck"
+[ -z "$stuck" ]
+ok $? "every writer loop finished" "stuck:$stuck"
 summary=
 for w in "${workers[@]}"; do
-	summary="$summary $w=$(cat "$tmp/$w" 2> /dev/null || echo '?')"
+	readv n "$tmp/$w"
+	summary="$summary $w=${n:-?}"
 done
 echo "# rounds:$summary"
 
 # Afterwards everything must work as usual.
 echo off > "$k0/state" 2> /dev/null
-check "remove every kdamond afterwards" reset_all
-check "populate again" populate
-check "turn on" sh -c "echo on > $k0/state"
-expect "state reads on" on "$(cat "$k0/state")"
-pid=$(cat "$k0/pid")
+reset_all 2> /dev/null
+ok $? "remove every kdamond afterwards"
+populate 2> /dev/null
+ok $? "populate again"
+check_put "turn on" "$k0/state" on
+readv v "$k0/state"
+expect "state reads on" on "$v"
+readv pid "$k0/pid"
 [ "$pid" -gt 0 ] 2> /dev/null
 ok $? "pid is positive" "pid $pid"
-sleep 0.5
-check "update_schemes_tried_regions" \
-	sh -c "echo update_schemes_tried_regions > $k0/state"
-n=$(find "$ctx/schemes/0/tried_regions" -mindepth 1 -maxdepth 1 -type d |
-	wc -l)
-[ "$n" -gt 0 ]
-ok $? "tried regions are listed" "$n regions"
-check "turn off" sh -c "echo off > $k0/state"
-expect "state reads off" off "$(cat "$k0/state")"
-expect "pid reads -1" -1 "$(cat "$k0/pid")"
+nap 0.5
+check_put "update_schemes_tried_regions" "$k0/state" \
+	update_schemes_tried_regions
+regions=("$ctx/schemes/0/tried_regions"/[0-9]*)
+[ -d "${regions[0]}" ]
+ok $? "tried regions are listed" "${#regions[@]} entries"
+check_put "turn off" "$k0/state" off
+readv v "$k0/state"
+expect "state reads off" off "$v"
+readv v "$k0/pid"
+expect "pid reads -1" -1 "$v"
 kill -0 $wl 2> /dev/null
 ok $? "the workload is unharmed"
 reset_all

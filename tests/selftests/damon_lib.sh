@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shell helpers of the DAMON selftests written in bash: TAP output, the
 # admin directory, and the hot_cold workload.  Source it.
 
@@ -8,6 +9,39 @@ selftest_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 _tap_count=0
 _tap_failed=0
+
+# Under an emulator every fork and exec costs dearly: these helpers stay
+# within bash builtins.  nap sleeps by reading a silent pipe with a timeout.
+exec {_quiet_fd}<> <(:)
+nap() { read -r -t "$1" -u "$_quiet_fd"; }
+
+# readv VAR FILE: the first line of FILE into VAR ("" if unreadable).
+readv()
+{
+	local -n _dst=$1
+
+	_dst=
+	read -r _dst < "$2" 2>/dev/null
+}
+
+# put FILE VALUE: write VALUE to FILE; 0 on success, else the error message
+# is in $put_error.
+_errfile=${TMPDIR:-/tmp}/damon-selftest-err.$$
+put()
+{
+	put_error=
+	{ echo "$2" > "$1"; } 2> "$_errfile" && return 0
+	read -r put_error < "$_errfile"
+	put_error=${put_error:-failed}
+	return 1
+}
+
+# check_put DESCRIPTION FILE VALUE: a TAP check of put.
+check_put()
+{
+	put "$2" "$3"
+	ok $? "$1" "$put_error"
+}
 
 tap_begin()	# tap_begin TITLE
 {
@@ -46,6 +80,7 @@ expect()	# expect DESCRIPTION WANTED GOT
 
 tap_end()
 {
+	rm -f "$_errfile"
 	echo "1..$_tap_count"
 	[ "$_tap_failed" -eq 0 ] && exit 0
 	echo "# $_tap_failed of $_tap_count checks failed"
@@ -118,7 +153,7 @@ wait_gone()
 
 	for ((i = 0; i < $2 * 10; i++)); do
 		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
+		nap 0.1
 	done
 	return 1
 }

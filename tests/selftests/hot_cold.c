@@ -4,13 +4,14 @@
  * buffer that is written once and then left alone, for checking what DAMON
  * reports about a process.
  *
- * Usage: hot_cold [-H HOT_KIB] [-C COLD_KIB] [-t SECONDS] [-o FILE]
+ * Usage: hot_cold [-H HOT_KIB] [-C COLD_KIB] [-t SECONDS] [-o FILE] [-n]
  *
  *   -H  size of the hot buffer in KiB (default 2048)
  *   -C  size of the cold buffer in KiB (default 65536)
  *   -t  exit after this many seconds (default 600; 0 means never)
  *   -o  also write the address lines to FILE (written to FILE.tmp first,
  *       then renamed, so a reader never sees half of it)
+ *   -n  no TLB refresh (see below)
  *
  * Once both buffers are populated, it prints (and flushes)
  *
@@ -22,6 +23,18 @@
  * byte of every page of the hot buffer, over and over.  The two buffers are
  * separate mappings with an inaccessible guard mapping between them, so they
  * never share a VMA.
+ *
+ * TLB refresh.  DAMON clears the Accessed bit of a page table entry and
+ * later looks whether the CPU set it again; x86 sets it only when it walks
+ * the page tables, that is on a TLB miss.  Real CPUs miss often enough, but
+ * an emulator such as QEMU's TCG keeps a translation until the TLB is
+ * flushed, which a process running alone on its CPU never causes: its hot
+ * pages would look idle forever.  So, every REFRESH_US, the program maps a
+ * few pages of a scratch buffer and unmaps them again with MADV_DONTNEED:
+ * the kernel then flushes this process's whole TLB (more pages than the
+ * single-page flush limit), and the next pass over the hot buffer walks the
+ * page tables again.  -n turns this off.  The scratch buffer is a third,
+ * small (SCRATCH_PAGES pages), separate mapping; it is not reported.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +48,9 @@
 
 #define KIB		1024UL
 #define GUARD_SZ	(4UL * 1024 * KIB)
+/* above the kernel's default tlb_single_page_flush_ceiling of 33 pages */
+#define SCRATCH_PAGES	40
+#define REFRESH_US	2000
 
 static volatile sig_atomic_t stop_now;
 
@@ -79,6 +95,16 @@ static int save_layout(const char *path, char *hot, size_t hot_sz,
 	return rename(tmp, path);
 }
 
+/* Make the kernel flush our TLB: populate and drop a few scratch pages. */
+static void refresh_tlb(char *scratch, size_t page)
+{
+	size_t i;
+
+	for (i = 0; i < SCRATCH_PAGES; i++)
+		((volatile char *)scratch)[i * page] = 1;
+	madvise(scratch, SCRATCH_PAGES * page, MADV_DONTNEED);
+}
+
 static unsigned long parse_num(const char *s, const char *what)
 {
 	char *end;
@@ -99,12 +125,11 @@ int main(int argc, char **argv)
 	const char *out_path = NULL;
 	size_t page = sysconf(_SC_PAGESIZE);
 	size_t hot_sz, cold_sz, total, off;
-	unsigned long passes = 0;
-	char *area, *hot, *cold;
-	double deadline;
-	int opt;
+	char *area, *hot, *cold, *scratch = NULL;
+	double deadline, next_refresh, now;
+	int opt, refresh = 1;
 
-	while ((opt = getopt(argc, argv, "H:C:t:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "H:C:t:o:n")) != -1) {
 		switch (opt) {
 		case 'H':
 			hot_kib = parse_num(optarg, "hot size");
@@ -118,9 +143,12 @@ int main(int argc, char **argv)
 		case 'o':
 			out_path = optarg;
 			break;
+		case 'n':
+			refresh = 0;
+			break;
 		default:
 			fprintf(stderr,
-				"usage: hot_cold [-H KIB] [-C KIB] [-t S] [-o FILE]\n");
+				"usage: hot_cold [-H KIB] [-C KIB] [-t S] [-o FILE] [-n]\n");
 			return 2;
 		}
 	}
@@ -147,6 +175,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (refresh) {
+		scratch = mmap(NULL, SCRATCH_PAGES * page,
+			       PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (scratch == MAP_FAILED) {
+			perror("hot_cold: mmap scratch");
+			return 1;
+		}
+	}
+
 	/* populate both once; the cold one is never touched again */
 	memset(cold, 0x5a, cold_sz);
 	memset(hot, 0xa5, hot_sz);
@@ -160,13 +198,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	deadline = seconds ? now_seconds() + seconds : 0;
+	now = now_seconds();
+	deadline = seconds ? now + seconds : 0;
+	next_refresh = now;
 	while (!stop_now) {
 		for (off = 0; off < hot_sz; off += page)
 			((volatile char *)hot)[off] += 1;
-		/* looking at the clock costs more than a pass; not every time */
-		if (deadline && !(++passes % 64) && now_seconds() > deadline)
+		now = now_seconds();
+		if (deadline && now > deadline)
 			break;
+		if (scratch && now >= next_refresh) {
+			refresh_tlb(scratch, page);
+			next_refresh = now + REFRESH_US / 1e6;
+		}
 	}
 	return 0;
 }

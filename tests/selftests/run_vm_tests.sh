@@ -3,9 +3,12 @@
 #
 # run_vm_tests.sh: run the DAMON selftests, one after the other, as TAP.
 #
-# Usage: run_vm_tests.sh [-l] [NAME...]
-#   -l     list the tests and their time limits, run nothing
-#   NAME   run only these tests (names as listed, without extension)
+# Usage: run_vm_tests.sh [-l | --prepare] [NAME...]
+#   -l         list the tests and their time limits, run nothing
+#   --prepare  on the host: build the hot_cold workload where a later run in
+#              the VM finds it (compiling in the emulated guest is slow);
+#              prints its path
+#   NAME       run only these tests (names as listed, without extension)
 #
 # Meant for the test VM (scripts/vm/run ... -- tests/selftests/run_vm_tests.sh)
 # but works on any machine with DAMON sysfs, as root.  Prints a TAP plan,
@@ -20,8 +23,10 @@
 # test VM (DAMON_VM=1), where everything it needs must be there, so a skip
 # is a failure.
 #
-# The hot_cold workload (hot_cold.c) is compiled once, into
-# ${TMPDIR:-/tmp}/damon-selftests/, and passed to the tests in DAMON_HOT_COLD.
+# The hot_cold workload (hot_cold.c) is taken from where --prepare put it
+# (${DAMON_CACHE:-~/.cache/damon-6.12}/selftests/, if built from the same
+# source) or else compiled once into ${TMPDIR:-/tmp}/damon-selftests/, and
+# passed to the tests in DAMON_HOT_COLD.
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -45,10 +50,11 @@ tests=(
 kernel_trouble='BUG:|WARNING:|Oops|KASAN|possible circular locking|possible recursive locking|lockdep|UBSAN|general protection fault|sleeping function called from invalid context|kernel BUG at|list_(add|del) corruption|soft lockup|hard LOCKUP|blocked for more than'
 
 list_only=0
-if [ "${1:-}" = -l ]; then
-	list_only=1
-	shift
-fi
+prepare=0
+case "${1:-}" in
+-l)		list_only=1; shift;;
+--prepare)	prepare=1; shift;;
+esac
 if [ $# -gt 0 ]; then
 	selected=()
 	for want in "$@"; do
@@ -70,57 +76,124 @@ fi
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3)
 
-now() { date +%s; }
+# Under an emulator every fork and exec is expensive: the runner sticks to
+# bash builtins where it can (a read with a timeout on a silent pipe as its
+# sleep, $EPOCHSECONDS as its clock).
+exec {quiet_fd}<> <(:)
+nap() { read -r -t "$1" -u "$quiet_fd"; }
+now() { echo "$EPOCHSECONDS"; }
 
-# Turn every kdamond off and remove them; bounded, in case sysfs hangs.
+# Wait up to $2 seconds for process $1 to end; 0 if it did.
+wait_for()
+{
+	local i
+
+	for ((i = 0; i < $2 * 5; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		nap 0.2
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
+# Turn every kdamond off and remove them.  In a subshell with a time limit:
+# a hung sysfs write must not hang the runner.
 reset_damon()
 {
-	timeout 60 bash -c '
+	local pid
+
+	(
 		k=/sys/kernel/mm/damon/admin/kdamonds
 		[ -d $k ] || exit 0
 		for d in $k/[0-9]*; do
-			[ -d $d ] && echo off > $d/state
-		done 2>/dev/null
-		echo 0 > $k/nr_kdamonds' 2>/dev/null
+			[ -d "$d" ] && echo off > "$d/state"
+		done
+		echo 0 > $k/nr_kdamonds
+	) 2>/dev/null &
+	pid=$!
+	if wait_for $pid 60; then
+		wait $pid
+	else
+		echo "# could not reset DAMON within 60s"
+		disown $pid 2>/dev/null
+	fi
 }
 
 kmsg() { echo "damon-selftest: $*" > /dev/kmsg 2>/dev/null; }
+
+# Kernel log lines from the "begin $1" mark on that show trouble.
+kernel_trouble_since()
+{
+	local line mark="damon-selftest: begin $1" seen=0 n=0
+
+	while IFS= read -r line; do
+		if [ $seen = 0 ]; then
+			[[ "$line" == *"$mark" ]] && seen=1
+			continue
+		fi
+		if [[ "$line" =~ $kernel_trouble ]]; then
+			echo "$line"
+			n=$((n + 1))
+			[ $n -ge 20 ] && break
+		fi
+	done < <(dmesg 2>/dev/null)
+}
 
 # Run $2 (a path) with interpreter $1 in its own process group, for at most
 # $3 seconds; output to $4.  Sets $rc: the exit status, or 124 on timeout.
 run_limited()
 {
-	local interp=$1 file=$2 limit=$3 log=$4 pid i
+	local interp=$1 file=$2 limit=$3 log=$4 pid
 
 	setsid "$interp" "$file" > "$log" 2>&1 < /dev/null &
 	pid=$!
-	for ((i = 0; i < limit * 5; i++)); do
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.2
-	done
-	if kill -0 $pid 2>/dev/null; then
-		kill -TERM -- -$pid $pid 2>/dev/null
-		sleep 3
-		kill -KILL -- -$pid $pid 2>/dev/null
-		# a process stuck in the kernel can not die; do not wait forever
-		for ((i = 0; i < 50; i++)); do
-			kill -0 $pid 2>/dev/null || break
-			sleep 0.2
-		done
-		if kill -0 $pid 2>/dev/null; then
-			echo "(still not dead after SIGKILL: stuck in the kernel?)" >> "$log"
-			disown $pid 2>/dev/null
-		else
-			wait $pid 2>/dev/null
-		fi
-		rc=124
+	if wait_for $pid "$limit"; then
+		wait $pid
+		rc=$?
 		return
 	fi
-	wait $pid
-	rc=$?
+	kill -TERM -- -$pid $pid 2>/dev/null
+	nap 3
+	kill -KILL -- -$pid $pid 2>/dev/null
+	# a process stuck in the kernel can not die; do not wait forever
+	if wait_for $pid 10; then
+		wait $pid 2>/dev/null
+	else
+		echo "(still there after SIGKILL: stuck in the kernel?)" >> "$log"
+		disown $pid 2>/dev/null
+	fi
+	rc=124
+}
+
+# Copy $1 to our output, each line as a TAP comment.
+comment_out()
+{
+	local line
+
+	while IFS= read -r line || [ -n "$line" ]; do
+		echo "# $line"
+	done < "$1"
 }
 
 workdir=${TMPDIR:-/tmp}/damon-selftests
+hostbin=${DAMON_CACHE:-${HOME:-/root}/.cache/damon-6.12}/selftests
+
+# hot_cold built by --prepare from the same source, if there is one
+prebuilt_hot_cold()
+{
+	[ -x "$hostbin/hot_cold" ] && cmp -s "$hostbin/hot_cold.c" "$here/hot_cold.c" &&
+		echo "$hostbin/hot_cold"
+}
+
+# --prepare: build hot_cold on the host, where compiling is fast, for a
+# later run in the VM (which sees the host's files) to pick up.
+if [ $prepare = 1 ]; then
+	mkdir -p "$hostbin" &&
+	gcc -O1 -Wall -o "$hostbin/hot_cold.new" "$here/hot_cold.c" &&
+	cp "$here/hot_cold.c" "$hostbin/hot_cold.c" &&
+	mv "$hostbin/hot_cold.new" "$hostbin/hot_cold" &&
+	echo "$hostbin/hot_cold"
+	exit
+fi
 mkdir -p "$workdir"
 suite_start=$(now)
 
@@ -138,8 +211,14 @@ if [ "${DAMON_VM:-}" != 1 ] && [ "${DAMON_SELFTEST_FORCE:-}" != 1 ] &&
 fi
 export DAMON_SELFTEST_FORCE=1
 
-# The workload, compiled once for every test.
-if [ -z "${DAMON_HOT_COLD:-}" ]; then
+# The workload, compiled once for every test, unless the host did it.
+prebuilt=$(prebuilt_hot_cold)
+if [ -n "${DAMON_HOT_COLD:-}" ]; then
+	:
+elif [ -n "$prebuilt" ]; then
+	export DAMON_HOT_COLD=$prebuilt
+	echo "# using hot_cold prebuilt on the host: $prebuilt"
+else
 	t0=$(now)
 	if gcc -O1 -Wall -o "$workdir/hot_cold" "$here/hot_cold.c" \
 			> "$workdir/gcc.log" 2>&1; then
@@ -147,7 +226,7 @@ if [ -z "${DAMON_HOT_COLD:-}" ]; then
 		echo "# built hot_cold in $(( $(now) - t0 ))s"
 	else
 		echo "# could not build hot_cold:"
-		sed 's/^/#   /' "$workdir/gcc.log"
+		comment_out "$workdir/gcc.log"
 	fi
 fi
 
@@ -168,19 +247,19 @@ for entry in "${tests[@]}"; do
 	log=$workdir/$name.log
 
 	reset_damon
-	before=$(dmesg 2>/dev/null | wc -l)
 	kmsg "begin $name"
 	t0=$(now)
 	run_limited "$interp" "$file" "$limit" "$log"
 	took=$(( $(now) - t0 ))
 	kmsg "end $name"
 
-	sed 's/^/# /' "$log"
-	trouble=$(dmesg 2>/dev/null | tail -n +$((before + 1)) |
-		grep -E "$kernel_trouble" | head -n 20)
+	comment_out "$log"
+	trouble=$(kernel_trouble_since "$name")
 	if [ -n "$trouble" ]; then
 		echo "# the kernel log shows trouble during $name:"
-		echo "$trouble" | sed 's/^/#   kernel: /'
+		while IFS= read -r line; do
+			echo "#   kernel: $line"
+		done <<< "$trouble"
 	fi
 
 	verdict=ok

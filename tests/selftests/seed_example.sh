@@ -41,7 +41,7 @@ echo 300 > watermarks/low
 EOF
 )
 
-errfile=$(mktemp)
+errfile=${TMPDIR:-/tmp}/damon-seed-example.$$
 while IFS= read -r line; do
 	case "$line" in
 	'#'*|'') continue ;;
@@ -49,15 +49,18 @@ while IFS= read -r line; do
 	line=${line//<sysfs>//sys}
 	eval "$line" 2> "$errfile"
 	rc=$?
-	[ $rc -eq 0 ] && [ ! -s "$errfile" ]
-	ok $? "$line" "status $rc: $(cat "$errfile")"
+	readv err "$errfile"
+	[ $rc -eq 0 ] && [ -z "$err" ]
+	ok $? "$line" "status $rc: $err"
 done <<< "$example"
-rm -f "$errfile"
 
 scheme=$kdamonds/0/contexts/0/schemes/0
 readback()	# readback FILE WANTED
 {
-	expect "$1 reads back $2" "$2" "$(cat "$scheme/$1" 2>&1)"
+	local v
+
+	readv v "$scheme/$1"
+	expect "$1 reads back $2" "$2" "$v"
 }
 readback access_pattern/sz/min 4096
 readback access_pattern/sz/max 8192
@@ -76,26 +79,35 @@ readback watermarks/mid 500
 readback watermarks/low 300
 
 # Give it something to watch (the operations default to vaddr) and run it.
-cd /
+cd / || exit 1
 bin=$(hot_cold_bin) || skip_all "cannot build hot_cold"
 "$bin" -H 512 -C 4096 -t 600 > /dev/null &
 wl=$!
-sleep 1
+nap 1
 ctx=$kdamonds/0/contexts/0
 k0=$kdamonds/0
-check "add the workload as the target" sh -c \
-	"echo 1 > $ctx/targets/nr_targets && echo $wl > $ctx/targets/0/pid_target"
-check "turn the example on" sh -c "echo on > $k0/state"
-expect "state reads on" on "$(cat "$k0/state")"
-sleep 2
-check "update_schemes_stats" sh -c "echo update_schemes_stats > $k0/state"
-check "update_schemes_effective_quotas" \
-	sh -c "echo update_schemes_effective_quotas > $k0/state"
-echo "# stats: $(cd "$scheme/stats" && grep . * | tr '\n' ' ')"
-echo "# effective_bytes: $(cat "$scheme/quotas/effective_bytes")"
-check "turn it off" sh -c "echo off > $k0/state"
-expect "state reads off" off "$(cat "$k0/state")"
+check_put "one target" "$ctx/targets/nr_targets" 1
+check_put "the workload is the target" "$ctx/targets/0/pid_target" "$wl"
+check_put "turn the example on" "$k0/state" on
+readv v "$k0/state"
+expect "state reads on" on "$v"
+nap 2
+check_put "update_schemes_stats" "$k0/state" update_schemes_stats
+check_put "update_schemes_effective_quotas" "$k0/state" \
+	update_schemes_effective_quotas
+line=
+for f in nr_tried sz_tried nr_applied sz_applied qt_exceeds; do
+	readv v "$scheme/stats/$f"
+	line="$line $f=$v"
+done
+echo "# stats:$line"
+readv v "$scheme/quotas/effective_bytes"
+echo "# effective_bytes: $v"
+check_put "turn it off" "$k0/state" off
+readv v "$k0/state"
+expect "state reads off" off "$v"
 kill $wl
 wait $wl 2> /dev/null
 reset_all
+rm -f "$errfile"
 tap_end

@@ -21,12 +21,12 @@ da.reset()
 kd = da.Kdamond(0)
 
 stop = threading.Event()
-seen = []            # (state, pid) pairs, in order
+seen = [[], []]      # per reader: the (state, pid) pairs it read, in order
 oddities = []
 walk_results = {}
 
 
-def reader():
+def reader(mine):
     while not stop.is_set():
         try:
             state, pid = kd.state(), kd.pid()
@@ -35,7 +35,7 @@ def reader():
             continue
         if state not in ('on', 'off'):
             oddities.append('state %r' % state)
-        seen.append((state, pid))
+        mine.append((state, pid))
 
 
 def walker():
@@ -53,8 +53,9 @@ if not tap.ok(not err, 'turn on monitoring of a process that exits in 4s',
     wl.stop()
     tap.finish()
 kpid = kd.pid()
-threads = [threading.Thread(target=f, daemon=True) for f in (reader, reader,
-                                                            walker)]
+threads = [threading.Thread(target=reader, args=(seen[0],), daemon=True),
+           threading.Thread(target=reader, args=(seen[1],), daemon=True),
+           threading.Thread(target=walker, daemon=True)]
 for t in threads:
     t.start()
 
@@ -75,26 +76,37 @@ wl.stop()
 
 tap.eq(kd.state(), 'off', 'state reads off')
 tap.eq(kd.pid(), -1, 'pid reads -1')
-tap.ok(da.wait_until(lambda: not (da.thread_name(kpid) or '')
-                     .startswith('kdamond'), 10),
-       'the kdamond thread is gone')
 tap.ok(not oddities, 'readers saw only valid values',
        '\n'.join(oddities[:5]))
-states = [s for s, _ in seen]
-first_off = states.index('off') if 'off' in states else len(states)
-tap.ok('on' not in states[first_off:],
-       'no "on" was read after the first "off"',
-       '%d reads' % len(states))
-tap.ok(all(p > 0 for s, p in seen if s == 'on' and p != -1),
+flips = []
+for i, mine in enumerate(seen):
+    states = [s for s, _ in mine]
+    first_off = states.index('off') if 'off' in states else len(states)
+    if 'on' in states[first_off:]:
+        flips.append('reader %d: on again after off (%d reads)' %
+                     (i, len(states)))
+tap.ok(not flips, 'no reader read "on" after having read "off"',
+       '\n'.join(flips))
+tap.diag('reads: %s' % [len(mine) for mine in seen])
+tap.ok(all(p > 0 for mine in seen for s, p in mine
+           if s == 'on' and p != -1),
        'pids read while on are positive')
 tap.diag('tried-regions writes: %s' % {
     (errno.errorcode.get(k, k) if k else 'ok'): v
     for k, v in walk_results.items()})
 
-# "off" on a kdamond that stopped by itself: it is not running any more,
-# so it may or may not be refused, but it must leave things off
-kd.try_cmd('off')
+# The thread of a kdamond that stopped by itself may linger, idle, until
+# "off" (or a new "on") reaps it.  "off" on it may or may not be refused,
+# since it is not running any more, but must leave things off.
+lingering = (da.thread_name(kpid) or '').startswith('kdamond')
+tap.diag('the kdamond thread %s after stopping by itself' %
+         ('lingers' if lingering else 'is gone'))
+err = kd.try_cmd('off')
+tap.diag('"off" on the kdamond that stopped by itself: errno %s' % err)
 tap.eq(kd.state(), 'off', 'still off after an extra "off"')
+tap.ok(da.wait_until(lambda: not (da.thread_name(kpid) or '')
+                     .startswith('kdamond'), 10),
+       'the kdamond thread is gone after "off"')
 
 with da.Workload(hot_kib=512, cold_kib=4096, seconds=600) as wl2:
     da.write(kd.target(0, 'pid_target'), wl2.pid)

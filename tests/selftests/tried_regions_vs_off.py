@@ -10,11 +10,9 @@ aggregation interval.  Every write must return within a bounded time,
 whatever it returns, and the kdamond must end up off.
 """
 
-import errno
 import os
 import random
 import subprocess
-import sys
 import time
 
 import damon_admin as da
@@ -28,27 +26,16 @@ kd = da.Kdamond(0)
 state_file = os.path.join(kd.dir, 'state')
 
 # A separate process that keeps writing update_schemes_tried_regions and
-# prints one line per write: the errno (0 for success).
-HAMMER = r'''
-import os, sys
-path = sys.argv[1]
-while True:
-    try:
-        fd = os.open(path, os.O_WRONLY)
-        try:
-            os.write(fd, b"update_schemes_tried_regions")
-            err = 0
-        finally:
-            os.close(fd)
-    except OSError as e:
-        err = e.errno
-    print(err, flush=True)
-'''
+# prints one line per write: 0 if it worked, 1 if not.  A shell: it starts
+# much faster than Python under an emulator, and echo is built in.
+HAMMER = ('while :; do if echo update_schemes_tried_regions > "$1"; '
+          'then echo 0; else echo 1; fi; done')
 
 
 def start_hammer():
-    return subprocess.Popen([sys.executable, '-c', HAMMER, state_file],
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(['sh', '-c', HAMMER, 'hammer', state_file],
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
 
 
 def stop_hammer(h, timeout=30):
@@ -89,9 +76,8 @@ with da.Workload(hot_kib=1024, cold_kib=8192) as wl:
             results[e] = results.get(e, 0) + 1
     tap.ok(not failures, '%d rounds of off racing with tried-regions '
            'updates' % ROUNDS, '\n'.join(failures))
-    tap.diag('update results: %s' % {
-        (errno.errorcode.get(k, k) if k else 'ok'): v
-        for k, v in sorted(results.items())})
+    tap.diag('updates: %d worked, %d failed' % (results.get(0, 0),
+                                                 results.get(1, 0)))
     tap.ok(results.get(0, 0) > 0, 'some updates succeeded along the way')
     tap.ok(os.path.isdir(kd.scheme(0, 'tried_regions')) and
            int(da.read(kd.scheme(0, 'tried_regions', 'total_bytes'))) >= 0,
@@ -109,7 +95,7 @@ if tap.ok(not err, 'on with a 3 s aggregation interval', 'errno %s' % err):
     tap.ok(gone, 'the kdamond stops after its only target died')
     done, errs = stop_hammer(h)
     tap.ok(done, 'the pending tried-regions update returned')
-    tap.diag('update results: %s' % errs[-5:])
+    tap.diag('last update results (0 worked): %s' % errs[-5:])
 kd.try_cmd('off')
 tap.eq(kd.state(), 'off', 'state reads off at the end')
 da.reset()

@@ -33,8 +33,9 @@ def judge(regions, hot, cold):
                     if nr == 0)
     cold_aged = sum(da.overlap((s, e), cold) for s, e, nr, age in regions
                     if nr == 0 and age >= 3)
+    # regions that are mostly cold buffer (they may reach into the guard)
     inside_cold = [nr for s, e, nr, _ in regions
-                   if s >= cold[0] and e <= cold[1]]
+                   if da.overlap((s, e), cold) * 2 >= e - s]
     return {
         'hot_high': hot_high / hot_sz,
         'cold_zero': cold_zero / cold_sz,
@@ -100,11 +101,11 @@ with da.Workload(hot_kib=2048, cold_kib=65536, seconds=600) as wl:
            'nr_accesses >= %d' % ((MAX_NR + 1) // 2),
            'fraction %.2f' % v['hot_high'])
     tap.ok(v['cold_zero'] >= 0.8,
-           'at least 80%% of the cold buffer is in regions with '
+           'at least 80% of the cold buffer is in regions with '
            'nr_accesses 0', 'fraction %.2f' % v['cold_zero'])
     tap.ok(v['cold_max_nr'] is not None and v['cold_max_nr'] * 4 <= MAX_NR,
-           'no region inside the cold buffer looks hot',
-           'max nr_accesses inside it: %s' % v['cold_max_nr'])
+           'no region that is mostly cold buffer looks hot',
+           'max nr_accesses of such regions: %s' % v['cold_max_nr'])
     tap.ok(v['cold_aged'] >= 0.5,
            'most of the cold buffer is idle with age >= 3',
            'fraction %.2f' % v['cold_aged'])
