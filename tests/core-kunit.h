@@ -654,9 +654,23 @@ static void dct_test_split_regions_of_three(struct kunit *test)
 	int round;
 
 	for (round = 0; round < 10; round++) {
+		struct damon_region *r;
+
 		KUNIT_EXPECT_EQ(test, damon_split_regions_of(t, 3), 6UL);
 		KUNIT_EXPECT_EQ(test, dct_check_sane(test, t), 9U);
 		dct_expect_same_bytes(test, t, before);
+		/*
+		 * The first cut takes some tenths of the whole region, the
+		 * second one cuts what is left, not the piece already cut.
+		 */
+		damon_for_each_region(r, t) {
+			if (r->ar.start % DCT_PG(1000))
+				continue;
+			KUNIT_EXPECT_EQ_MSG(test,
+					    damon_sz_region(r) % DCT_PG(100),
+					    0UL, "first piece of round %d",
+					    round);
+		}
 		/* undo the split for the next round */
 		damon_merge_regions_of(t, 0, DCT_PG(1000));
 		dct_expect_regions(test, t, in, ARRAY_SIZE(in));
