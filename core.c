@@ -913,10 +913,11 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 
 	if (!damon_valid_attrs(&src->attrs))
 		return -EINVAL;
-	if (dst->ops.id != src->ops.id) {
-		/* the kdamond relies on the operations it started with */
-		if (dst->kdamond == current)
+	/* a kdamond keeps the operations it started with */
+	if (dst->kdamond == current) {
+		if (dst->ops.id != src->ops.id)
 			return -EINVAL;
+	} else {
 		dst->ops = src->ops;
 	}
 	err = damon_commit_schemes(dst, src) ?: damon_commit_targets(dst, src);
@@ -1194,16 +1195,35 @@ static bool damos_pattern_match(struct damos_access_pattern *p,
 		p->min_age_region <= r->age && r->age <= p->max_age_region;
 }
 
+/*
+ * The range of an address filter on the region grid: every page it touches.
+ * Splitting and matching both use it, so a region is never half filtered.
+ */
+static struct damon_addr_range damos_filter_range(struct damos_filter *f)
+{
+	unsigned long top = ALIGN_DOWN(ULONG_MAX, DAMON_MIN_REGION);
+	struct damon_addr_range range = {
+		.start = ALIGN_DOWN(f->addr_range.start, DAMON_MIN_REGION),
+		.end = f->addr_range.end,
+	};
+
+	range.end = range.end > top ? ULONG_MAX :
+		ALIGN(range.end, DAMON_MIN_REGION);
+	return range;
+}
+
 /* Whether the address or target filter @f matches the whole of @r. */
 static bool damos_core_filter_match(struct damos_filter *f,
 		unsigned int target_idx, struct damon_region *r)
 {
+	struct damon_addr_range range;
+
 	switch (f->type) {
 	case DAMOS_FILTER_TYPE_TARGET:
 		return f->target_idx == target_idx;
 	case DAMOS_FILTER_TYPE_ADDR:
-		return f->addr_range.start <= r->ar.start &&
-			r->ar.end <= f->addr_range.end;
+		range = damos_filter_range(f);
+		return range.start <= r->ar.start && r->ar.end <= range.end;
 	default:
 		return false;
 	}
@@ -1211,31 +1231,28 @@ static bool damos_core_filter_match(struct damos_filter *f,
 
 /*
  * Make the address filters of @s decide for all of @r or none of it, by
- * splitting @r at the first filter boundary inside it.  The rest is visited
- * as a region of its own.
+ * cutting @r at the lowest filter boundary strictly inside it.  The piece
+ * left then has no boundary inside; the rest is visited as a region of its
+ * own, and cut again if needed.
  */
 static void damos_split_at_filters(struct damon_target *t,
 		struct damon_region *r, struct damos *s)
 {
+	unsigned long cut = r->ar.end;
+	struct damon_addr_range range;
 	struct damos_filter *f;
 
 	damos_for_each_filter(f, s) {
-		unsigned long cut = 0;
-
 		if (f->type != DAMOS_FILTER_TYPE_ADDR)
 			continue;
-		if (r->ar.start < f->addr_range.start &&
-		    f->addr_range.start < r->ar.end)
-			cut = f->addr_range.start;
-		else if (r->ar.start < f->addr_range.end &&
-			 f->addr_range.end < r->ar.end)
-			cut = f->addr_range.end;
-		cut = ALIGN_DOWN(cut, DAMON_MIN_REGION);
-		if (cut > r->ar.start) {
-			damon_split_region_at(t, r, cut - r->ar.start);
-			return;
-		}
+		range = damos_filter_range(f);
+		if (r->ar.start < range.start && range.start < cut)
+			cut = range.start;
+		if (r->ar.start < range.end && range.end < cut)
+			cut = range.end;
 	}
+	if (cut < r->ar.end)
+		damon_split_region_at(t, r, cut - r->ar.start);
 }
 
 /* Whether the core-judged filters of @s leave @r out. */
@@ -1425,8 +1442,12 @@ static unsigned long damos_goal_achievement_bp(struct damos_quota *q)
  */
 static unsigned long damos_tune_size(unsigned long sz, unsigned long bp)
 {
-	if (bp < 10000)
-		return sz + max(mult_frac(sz, 10000 - bp, 10000), 1UL);
+	unsigned long step;
+
+	if (bp < 10000) {
+		step = max(mult_frac(sz, 10000 - bp, 10000), 1UL);
+		return sz > ULONG_MAX - step ? ULONG_MAX : sz + step;
+	}
 	return max(sz - mult_frac(sz, min(bp - 10000, 10000UL), 20000), 1UL);
 }
 
@@ -1441,9 +1462,10 @@ static void damos_set_effective_quota(struct damos_quota *q)
 	if (q->ms) {
 		unsigned long per_ms = DAMOS_DEFAULT_BYTES_PER_MS;
 
+		/* total bytes over total milliseconds: cannot overflow */
 		if (q->total_charged_ns >= NSEC_PER_MSEC)
-			per_ms = div64_u64((u64)q->total_charged_sz *
-					   NSEC_PER_MSEC, q->total_charged_ns);
+			per_ms = div64_u64(q->total_charged_sz,
+					   q->total_charged_ns / NSEC_PER_MSEC);
 		esz = min_t(u64, (u64)per_ms * q->ms, ULONG_MAX);
 	}
 	if (!list_empty(&q->goals)) {
@@ -1605,47 +1627,50 @@ static bool damos_due(struct damon_ctx *ctx, struct damos *s)
 		ctx->passed_sample_intervals >= s->next_apply_sis;
 }
 
-static void kdamond_apply_schemes_to(struct damon_ctx *ctx,
-		struct damon_target *t, unsigned int target_idx)
+/*
+ * One scheme over every region of every target.  Schemes go one after the
+ * other, so a region that a scheme splits (for its quota or filters) is not
+ * visited again by the schemes before it.
+ */
+static void kdamond_apply_scheme(struct damon_ctx *ctx, struct damos *s,
+		unsigned int scheme_idx)
 {
+	unsigned int ti = 0;
+	struct damon_target *t;
 	struct damon_region *r;
-	unsigned int si;
-	struct damos *s;
 
-	/* open-coded so that regions split while applying are visited too */
-	for (r = damon_first_region(t); &r->list != &t->regions_list;
-	     r = damon_next_region(r)) {
-		si = 0;
-		damon_for_each_scheme(s, ctx) {
-			if (damos_due(ctx, s))
-				damos_try_region(ctx, t, target_idx, si, r, s);
-			si++;
-		}
+	damon_for_each_target(t, ctx) {
+		/* open-coded so that the pieces of a split are visited too */
+		for (r = damon_first_region(t); &r->list != &t->regions_list;
+		     r = damon_next_region(r))
+			damos_try_region(ctx, t, ti, scheme_idx, r, s);
+		ti++;
 	}
+}
+
+/* A full apply pass of a scheme that is due. */
+static void damos_apply_pass(struct damon_ctx *ctx, struct damos *s,
+		unsigned int scheme_idx)
+{
+	damos_charge_window(s);
+	damos_set_min_score(ctx, s);
+	kdamond_apply_scheme(ctx, s, scheme_idx);
+	s->next_apply_sis = ctx->passed_sample_intervals +
+		damon_us_to_sis(&ctx->attrs, s->apply_interval_us ?:
+				ctx->attrs.aggr_interval);
+	s->walk_completed = true;
 }
 
 static void kdamond_apply_schemes(struct damon_ctx *ctx)
 {
-	unsigned int ti = 0;
-	struct damon_target *t;
+	unsigned int si = 0;
 	struct damos *s;
 
 	damos_walk_begin(ctx);
 	damon_for_each_scheme(s, ctx) {
-		if (!damos_due(ctx, s))
-			continue;
-		damos_charge_window(s);
-		damos_set_min_score(ctx, s);
-	}
-	damon_for_each_target(t, ctx)
-		kdamond_apply_schemes_to(ctx, t, ti++);
-	damon_for_each_scheme(s, ctx) {
-		if (!damos_due(ctx, s))
-			continue;
-		s->next_apply_sis = ctx->passed_sample_intervals +
-			damon_us_to_sis(&ctx->attrs, s->apply_interval_us ?:
-					ctx->attrs.aggr_interval);
-		s->walk_completed = true;
+		if (damos_due(ctx, s))
+			damos_apply_pass(ctx, s, si);
+		si++;
 	}
 	damos_walk_end(ctx, false);
 }

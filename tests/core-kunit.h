@@ -1850,8 +1850,8 @@ static void dct_test_split_at_filters(struct kunit *test)
 	};
 	static const struct dct_rgn out[] = {
 		{ DCT_PG(0), DCT_PG(8), 4, 4 },
-		{ DCT_PG(8), DCT_PG(20), 4, 4 },
-		{ DCT_PG(20), DCT_PG(40), 4, 4 },
+		{ DCT_PG(8), DCT_PG(21), 4, 4 },
+		{ DCT_PG(21), DCT_PG(40), 4, 4 },
 	};
 	struct damon_ctx *ctx = dct_new_ctx(test);
 	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
@@ -1868,10 +1868,10 @@ static void dct_test_split_at_filters(struct kunit *test)
 	damos_split_at_filters(t, damon_first_region(t), s);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2U);
 	KUNIT_EXPECT_EQ(test, damon_first_region(t)->ar.end, DCT_PG(8));
-	/* the rest is cut at the next boundary, aligned down */
+	/* the rest is cut at the next boundary, rounded up to whole pages */
 	damos_split_at_filters(t, damon_last_region(t), s);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 3U);
-	KUNIT_EXPECT_EQ(test, damon_last_region(t)->ar.start, DCT_PG(20));
+	KUNIT_EXPECT_EQ(test, damon_last_region(t)->ar.start, DCT_PG(21));
 
 	/* regions already inside or outside stay whole */
 	damon_for_each_region(r, t)
@@ -2361,13 +2361,14 @@ static void dct_test_apply_target_filter(struct kunit *test)
 	f->target_idx = 1;
 
 	kdamond_apply_schemes(ctx);
+	/* schemes act one after the other */
 	KUNIT_ASSERT_EQ(test, fake->nr_calls, 3U);
-	dct_expect_call(test, fake, 0, skip_b, DCT_PG(0), DCT_PG(2));
-	KUNIT_EXPECT_PTR_EQ(test, fake->calls[0].t, a);
-	dct_expect_call(test, fake, 1, keep_b, DCT_PG(10), DCT_PG(13));
+	dct_expect_call(test, fake, 0, keep_b, DCT_PG(10), DCT_PG(13));
+	KUNIT_EXPECT_PTR_EQ(test, fake->calls[0].t, b);
+	dct_expect_call(test, fake, 1, keep_b, DCT_PG(13), DCT_PG(14));
 	KUNIT_EXPECT_PTR_EQ(test, fake->calls[1].t, b);
-	dct_expect_call(test, fake, 2, keep_b, DCT_PG(13), DCT_PG(14));
-	KUNIT_EXPECT_PTR_EQ(test, fake->calls[2].t, b);
+	dct_expect_call(test, fake, 2, skip_b, DCT_PG(0), DCT_PG(2));
+	KUNIT_EXPECT_PTR_EQ(test, fake->calls[2].t, a);
 	KUNIT_EXPECT_EQ(test, keep_b->stat.sz_tried, DCT_PG(4));
 	KUNIT_EXPECT_EQ(test, skip_b->stat.sz_tried, DCT_PG(2));
 }
@@ -2437,6 +2438,121 @@ static void dct_test_apply_due(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, own->stat.nr_tried, 2UL);
 }
 
+/* A region split by a later scheme is not acted on again by earlier ones. */
+static void dct_test_no_reapply_after_filter_split(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(16), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damos *first, *second;
+
+	dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	first = dct_add_scheme(test, ctx, &dct_any, 0);
+	second = dct_add_scheme(test, ctx, &dct_any, 0);
+	dct_add_addr_filter(test, second, DCT_PG(8), DCT_PG(16), true);
+	kdamond_apply_schemes(ctx);
+	KUNIT_EXPECT_EQ(test, first->stat.nr_tried, 1UL);
+	KUNIT_EXPECT_EQ(test, first->stat.sz_tried, DCT_PG(16));
+	KUNIT_EXPECT_EQ(test, fake->nr_calls, 2U);
+}
+
+/* The same when the later scheme splits for its quota. */
+static void dct_test_no_reapply_after_quota_split(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(16), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damos *first;
+
+	dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	first = dct_add_scheme(test, ctx, &dct_any, 0);
+	dct_add_scheme(test, ctx, &dct_any, DCT_PG(8));
+	kdamond_apply_schemes(ctx);
+	KUNIT_EXPECT_EQ(test, first->stat.nr_tried, 1UL);
+	KUNIT_EXPECT_EQ(test, first->stat.sz_tried, DCT_PG(16));
+	KUNIT_EXPECT_EQ(test, fake->nr_calls, 2U);
+}
+
+/* Goal tuning saturates instead of wrapping around. */
+static void dct_test_tune_size_saturates(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+	unsigned long big = ULONG_MAX / 2 + 1;
+
+	KUNIT_EXPECT_GE(test, damos_tune_size(big, 0), big);
+	/* a goal at 0% for long: the quota must not collapse */
+	dct_add_goal(test, s, 100, 0);
+	s->quota.esz_bp = big;
+	damos_set_effective_quota(&s->quota);
+	KUNIT_EXPECT_GE(test, s->quota.esz, big);
+}
+
+/* A filter start inside a region's first page does not hide its end. */
+static void dct_test_split_at_filters_unaligned(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(8), DCT_PG(40), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, 1);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+
+	dct_add_addr_filter(test, s, DCT_PG(8) + 100, DCT_PG(20), true);
+	damos_split_at_filters(t, damon_first_region(t), s);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 2U);
+}
+
+/* A cut piece is checked against the boundaries of every filter. */
+static void dct_test_split_at_filters_nested(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(16), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damos *s;
+
+	dct_add_target(test, ctx, in, 1);
+	s = dct_add_scheme(test, ctx, &dct_any, 0);
+	dct_add_addr_filter(test, s, DCT_PG(8), DCT_PG(12), true);
+	dct_add_addr_filter(test, s, DCT_PG(4), DCT_PG(20), true);
+	kdamond_apply_schemes(ctx);
+	/* [4, 16) is inside the second filter: only [0, 4) may be acted on */
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 1U);
+	dct_expect_call(test, fake, 0, s, DCT_PG(0), DCT_PG(4));
+	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, DCT_PG(4));
+}
+
+/* A non-running context takes the operations even with the same id. */
+static void dct_test_commit_same_ops_id(struct kunit *test)
+{
+	struct damon_ctx *dst = dct_new_ctx(test), *src = dct_new_ctx(test);
+
+	src->ops.id = DAMON_OPS_VADDR;
+	src->ops.apply_scheme = dct_fake_apply;
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(dst, src), 0);
+	KUNIT_EXPECT_PTR_EQ(test, dst->ops.apply_scheme, &dct_fake_apply);
+}
+
+/* The measured throughput does not overflow after ~16 TiB charged. */
+static void dct_test_throughput_no_overflow(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+
+	/* 32 TiB in 2^45 ns (about 9.8 hours): one byte per ns */
+	s->quota.ms = 10;
+	s->quota.total_charged_sz = 1UL << 45;
+	s->quota.total_charged_ns = 1UL << 45;
+	damos_set_effective_quota(&s->quota);
+	KUNIT_EXPECT_EQ(test, s->quota.esz, 10UL * NSEC_PER_MSEC);
+}
+
 static struct kunit_case dct_schemes_cases[] = {
 	KUNIT_CASE(dct_test_pattern_match),
 	KUNIT_CASE(dct_test_core_filter_match),
@@ -2459,6 +2575,13 @@ static struct kunit_case dct_schemes_cases[] = {
 	KUNIT_CASE(dct_test_apply_target_filter),
 	KUNIT_CASE(dct_test_apply_min_score),
 	KUNIT_CASE(dct_test_apply_due),
+	KUNIT_CASE(dct_test_no_reapply_after_filter_split),
+	KUNIT_CASE(dct_test_no_reapply_after_quota_split),
+	KUNIT_CASE(dct_test_tune_size_saturates),
+	KUNIT_CASE(dct_test_split_at_filters_unaligned),
+	KUNIT_CASE(dct_test_split_at_filters_nested),
+	KUNIT_CASE(dct_test_commit_same_ops_id),
+	KUNIT_CASE(dct_test_throughput_no_overflow),
 	{}
 };
 
