@@ -133,7 +133,7 @@ struct damon_region *damon_new_region(unsigned long start, unsigned long end)
 
 /* Put @r in @t's list right after @prev (or first, when @prev is NULL). */
 static void damon_insert_region(struct damon_region *r,
-		struct damon_region *prev, struct damon_target *t)
+				struct damon_region *prev, struct damon_target *t)
 {
 	if (prev)
 		list_add(&r->list, &prev->list);
@@ -178,7 +178,7 @@ unsigned int damon_nr_regions(struct damon_target *t)
 
 /* Give @dst the monitoring results of @src, as for a piece of it. */
 static void damon_copy_results(struct damon_region *dst,
-		const struct damon_region *src)
+			       const struct damon_region *src)
 {
 	dst->nr_accesses = src->nr_accesses;
 	dst->last_nr_accesses = src->last_nr_accesses;
@@ -191,7 +191,7 @@ static void damon_copy_results(struct damon_region *dst,
  * ranges are empty, unsorted or overlapping.
  */
 static int damon_align_ranges(const struct damon_addr_range *ranges,
-		unsigned int nr_ranges, struct damon_addr_range *out)
+			      unsigned int nr_ranges, struct damon_addr_range *out)
 {
 	unsigned long prev_end = 0;
 	unsigned int i, nr_out = 0;
@@ -226,7 +226,7 @@ static int damon_align_ranges(const struct damon_addr_range *ranges,
  * overlap a later range.
  */
 static int damon_cover_range(struct damon_target *t,
-		const struct damon_addr_range *range, struct damon_region **pos,
+			     const struct damon_addr_range *range, struct damon_region **pos,
 		struct list_head *list)
 {
 	unsigned long cursor = range->start;
@@ -279,7 +279,7 @@ static int damon_cover_range(struct damon_target *t,
  * Return: 0 on success, -EINVAL for bad ranges, -ENOMEM.
  */
 int damon_set_regions(struct damon_target *t, struct damon_addr_range *ranges,
-		unsigned int nr_ranges)
+		      unsigned int nr_ranges)
 {
 	struct damon_addr_range *aligned;
 	struct damon_region *r, *next, *pos;
@@ -325,7 +325,7 @@ out:
  * region per sampling interval.
  */
 void damon_update_region_access_rate(struct damon_region *r, bool accessed,
-		struct damon_attrs *attrs)
+				     struct damon_attrs *attrs)
 {
 	if (accessed && r->nr_accesses < damon_max_nr_accesses(attrs))
 		r->nr_accesses++;
@@ -413,7 +413,7 @@ void damon_destroy_target(struct damon_target *t)
  * Return: the filter, with its type-specific field zeroed, or NULL.
  */
 struct damos_filter *damos_new_filter(enum damos_filter_type type,
-		bool matching)
+				      bool matching)
 {
 	struct damos_filter *f = kzalloc(sizeof(*f), GFP_KERNEL);
 
@@ -452,9 +452,9 @@ void damos_destroy_filter(struct damos_filter *f)
  *
  * Return: the goal or NULL.
  */
-struct damos_quota_goal *damos_new_quota_goal(
-		enum damos_quota_goal_metric metric,
-		unsigned long target_value)
+struct damos_quota_goal *
+damos_new_quota_goal(enum damos_quota_goal_metric metric,
+		     unsigned long target_value)
 {
 	struct damos_quota_goal *g = kzalloc(sizeof(*g), GFP_KERNEL);
 
@@ -488,7 +488,7 @@ void damos_destroy_quota_goal(struct damos_quota_goal *goal)
 
 /* Copy the user-set parameters of @src into @dst, keeping private state. */
 static void damos_copy_quota_params(struct damos_quota *dst,
-		const struct damos_quota *src)
+				    const struct damos_quota *src)
 {
 	dst->reset_interval = src->reset_interval;
 	dst->ms = src->ms;
@@ -511,7 +511,7 @@ static void damos_copy_quota_params(struct damos_quota *dst,
  * Return: the scheme, with no filter and no quota goal, or NULL.
  */
 struct damos *damon_new_scheme(struct damos_access_pattern *pattern,
-		enum damos_action action, unsigned long apply_interval_us,
+			       enum damos_action action, unsigned long apply_interval_us,
 		struct damos_quota *quota, struct damos_watermarks *wmarks,
 		int target_nid)
 {
@@ -566,7 +566,7 @@ void damon_destroy_scheme(struct damos *s)
  * @nr_schemes:	Number of @schemes.
  */
 void damon_set_schemes(struct damon_ctx *ctx, struct damos **schemes,
-		ssize_t nr_schemes)
+		       ssize_t nr_schemes)
 {
 	struct damos *old;
 	ssize_t i = 0;
@@ -632,7 +632,7 @@ void damon_destroy_ctx(struct damon_ctx *ctx)
 
 /* Number of sampling intervals in @us microseconds, at least one. */
 static unsigned long damon_us_to_sis(const struct damon_attrs *attrs,
-		unsigned long us)
+				     unsigned long us)
 {
 	return max(us / attrs->sample_interval, 1UL);
 }
@@ -650,7 +650,7 @@ static bool damon_valid_attrs(const struct damon_attrs *attrs)
 
 /* Rescale @v, counted out of @old_max, to be counted out of @new_max. */
 static unsigned int damon_rescale(unsigned int v, unsigned long old_max,
-		unsigned long new_max)
+				  unsigned long new_max)
 {
 	return min_t(u64, div64_u64((u64)v * new_max, old_max), UINT_MAX);
 }
@@ -661,7 +661,7 @@ static unsigned int damon_rescale(unsigned int v, unsigned long old_max,
  * of sampling intervals, and age in aggregation intervals.
  */
 static void damon_rescale_results(struct damon_ctx *ctx,
-		const struct damon_attrs *new)
+				  const struct damon_attrs *new)
 {
 	unsigned long old_max = damon_max_nr_accesses(&ctx->attrs);
 	unsigned long new_max = damon_max_nr_accesses(new);
@@ -742,7 +742,7 @@ fail:
 }
 
 static int damos_commit_quota_goals(struct damos_quota *dst,
-		struct damos_quota *src)
+				    struct damos_quota *src)
 {
 	struct damos_quota_goal *g, *next, *copy;
 	LIST_HEAD(fresh);
@@ -840,7 +840,7 @@ static int damon_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
 
 /* Give @dst @src's pid and, when @src has some, its regions. */
 static int damon_commit_target(struct damon_target *dst,
-		struct damon_target *src)
+			       struct damon_target *src)
 {
 	struct damon_addr_range *ranges;
 	struct damon_region *r;
@@ -934,7 +934,7 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
  * of the whole.
  */
 static void damon_split_region_at(struct damon_target *t,
-		struct damon_region *r, unsigned long sz_left)
+				  struct damon_region *r, unsigned long sz_left)
 {
 	struct damon_region *right;
 
@@ -949,14 +949,14 @@ static void damon_split_region_at(struct damon_target *t,
 
 /* Size-weighted mean of @a and @b. */
 static unsigned int damon_weighted_mean(unsigned int a, unsigned long sz_a,
-		unsigned int b, unsigned long sz_b)
+					unsigned int b, unsigned long sz_b)
 {
 	return div64_u64((u64)a * sz_a + (u64)b * sz_b, sz_a + sz_b);
 }
 
 /* Absorb @r, which must directly follow @l, into @l. */
 static void damon_merge_two_regions(struct damon_target *t,
-		struct damon_region *l, struct damon_region *r)
+				    struct damon_region *l, struct damon_region *r)
 {
 	unsigned long sz_l = damon_sz_region(l), sz_r = damon_sz_region(r);
 
@@ -974,7 +974,7 @@ static void damon_merge_two_regions(struct damon_target *t,
  * by at most @thres, as long as a merged region stays within @sz_limit.
  */
 static void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
-		unsigned long sz_limit)
+				   unsigned long sz_limit)
 {
 	struct damon_region *r, *next, *prev = NULL;
 
@@ -1005,7 +1005,7 @@ static unsigned long damon_nr_regions_of_ctx(struct damon_ctx *ctx)
  * within limits within a logarithmic number of passes.
  */
 static void kdamond_merge_regions(struct damon_ctx *ctx, unsigned int thres,
-		unsigned long sz_limit)
+				  unsigned long sz_limit)
 {
 	unsigned int max_thres = damon_max_nr_accesses(&ctx->attrs);
 	struct damon_target *t;
@@ -1024,7 +1024,7 @@ static void kdamond_merge_regions(struct damon_ctx *ctx, unsigned int thres,
  * random sizes.  Returns the number of regions added.
  */
 static unsigned long damon_split_regions_of(struct damon_target *t,
-		unsigned int nr_pieces)
+					    unsigned int nr_pieces)
 {
 	struct damon_region *r, *next;
 	unsigned long added = 0;
@@ -1057,7 +1057,7 @@ static unsigned long damon_split_regions_of(struct damon_target *t,
  * previous split bought nothing (merging undid it), try three pieces.
  */
 static void kdamond_split_regions(struct damon_ctx *ctx,
-		unsigned long *last_nr_regions)
+				  unsigned long *last_nr_regions)
 {
 	unsigned long nr = damon_nr_regions_of_ctx(ctx);
 	unsigned int nr_pieces = 2;
@@ -1185,7 +1185,7 @@ static void kdamond_reset_aggregated(struct damon_ctx *ctx)
  */
 
 static bool damos_pattern_match(struct damos_access_pattern *p,
-		struct damon_region *r)
+				struct damon_region *r)
 {
 	unsigned long sz = damon_sz_region(r);
 
@@ -1214,7 +1214,7 @@ static struct damon_addr_range damos_filter_range(struct damos_filter *f)
 
 /* Whether the address or target filter @f matches the whole of @r. */
 static bool damos_core_filter_match(struct damos_filter *f,
-		unsigned int target_idx, struct damon_region *r)
+				    unsigned int target_idx, struct damon_region *r)
 {
 	struct damon_addr_range range;
 
@@ -1236,7 +1236,7 @@ static bool damos_core_filter_match(struct damos_filter *f,
  * own, and cut again if needed.
  */
 static void damos_split_at_filters(struct damon_target *t,
-		struct damon_region *r, struct damos *s)
+				   struct damon_region *r, struct damos *s)
 {
 	unsigned long cut = r->ar.end;
 	struct damon_addr_range range;
@@ -1257,7 +1257,7 @@ static void damos_split_at_filters(struct damon_target *t,
 
 /* Whether the core-judged filters of @s leave @r out. */
 static bool damos_core_filter_out(struct damos *s, unsigned int target_idx,
-		struct damon_region *r)
+				  struct damon_region *r)
 {
 	struct damos_filter *f;
 
@@ -1287,7 +1287,7 @@ static unsigned long damos_quota_left(struct damos *s)
 }
 
 static int damos_score(struct damon_ctx *ctx, struct damon_target *t,
-		struct damon_region *r, struct damos *s)
+		       struct damon_region *r, struct damos *s)
 {
 	if (!ctx->ops.get_scheme_score)
 		return DAMOS_MAX_SCORE;
@@ -1300,7 +1300,7 @@ static int damos_score(struct damon_ctx *ctx, struct damon_target *t,
 
 /* Act on one region that passed the pattern, filters and score checks. */
 static void damos_apply_region(struct damon_ctx *ctx, struct damon_target *t,
-		unsigned int target_idx, unsigned int scheme_idx,
+			       unsigned int target_idx, unsigned int scheme_idx,
 		struct damon_region *r, struct damos *s)
 {
 	struct damos_quota *q = &s->quota;
@@ -1334,7 +1334,7 @@ static void damos_apply_region(struct damon_ctx *ctx, struct damon_target *t,
 }
 
 static void damos_try_region(struct damon_ctx *ctx, struct damon_target *t,
-		unsigned int target_idx, unsigned int scheme_idx,
+			     unsigned int target_idx, unsigned int scheme_idx,
 		struct damon_region *r, struct damos *s)
 {
 	if (!damos_pattern_match(&s->pattern, r))
@@ -1633,7 +1633,7 @@ static bool damos_due(struct damon_ctx *ctx, struct damos *s)
  * visited again by the schemes before it.
  */
 static void kdamond_apply_scheme(struct damon_ctx *ctx, struct damos *s,
-		unsigned int scheme_idx)
+				 unsigned int scheme_idx)
 {
 	unsigned int ti = 0;
 	struct damon_target *t;
@@ -1650,7 +1650,7 @@ static void kdamond_apply_scheme(struct damon_ctx *ctx, struct damos *s,
 
 /* A full apply pass of a scheme that is due. */
 static void damos_apply_pass(struct damon_ctx *ctx, struct damos *s,
-		unsigned int scheme_idx)
+			     unsigned int scheme_idx)
 {
 	damos_charge_window(s);
 	damos_set_min_score(ctx, s);
@@ -1842,9 +1842,9 @@ static void kdamond_init(struct damon_ctx *ctx)
 		ctx->ops.init(ctx);
 	ctx->passed_sample_intervals = 0;
 	ctx->next_aggregation_sis = damon_us_to_sis(&ctx->attrs,
-			ctx->attrs.aggr_interval);
+						    ctx->attrs.aggr_interval);
 	ctx->next_ops_update_sis = damon_us_to_sis(&ctx->attrs,
-			ctx->attrs.ops_update_interval);
+						   ctx->attrs.ops_update_interval);
 	ctx->next_wmarks_check = jiffies;
 	damon_for_each_scheme(s, ctx)
 		damos_init_runtime(ctx, s);
@@ -1853,7 +1853,7 @@ static void kdamond_init(struct damon_ctx *ctx)
 
 /* The end of an aggregation interval. */
 static void kdamond_aggregate(struct damon_ctx *ctx,
-		unsigned long *last_nr_regions)
+			      unsigned long *last_nr_regions)
 {
 	kdamond_age_regions(ctx);
 	kdamond_merge_regions(ctx, damon_similarity_thres(ctx),
@@ -1877,7 +1877,7 @@ static void kdamond_update_ops(struct damon_ctx *ctx)
 
 /* One sampling interval; returns false when there was nothing to do. */
 static void kdamond_sample(struct damon_ctx *ctx,
-		unsigned long *last_nr_regions)
+			   unsigned long *last_nr_regions)
 {
 	if (ctx->ops.prepare_access_checks)
 		ctx->ops.prepare_access_checks(ctx);
@@ -2143,7 +2143,7 @@ static int damon_take_bigger_ram(struct resource *res, void *arg)
  * Return: 0 on success, -EINVAL for an inverted range, -ENOMEM.
  */
 int damon_set_region_biggest_system_ram_default(struct damon_target *t,
-		unsigned long *start, unsigned long *end)
+						unsigned long *start, unsigned long *end)
 {
 	struct damon_addr_range range = {};
 

@@ -31,6 +31,8 @@ struct damon_ctx;
  * damon_rand() - Pick a pseudo-random number in [@l, @r).
  * @l:	Inclusive lower bound.
  * @r:	Exclusive upper bound; must be bigger than @l.
+ *
+ * Return: the number.
  */
 static inline unsigned long damon_rand(unsigned long l, unsigned long r)
 {
@@ -200,7 +202,6 @@ enum damos_wmark_metric {
  * @high:	Deactivate the scheme above this value.
  * @mid:	Activate the scheme between @low and this value.
  * @low:	Deactivate the scheme below this value.
- * @activated:	Whether the watermarks currently let the scheme run.
  *
  * When every scheme of a context is deactivated, its kdamond stops
  * monitoring too, checking the metric only every @interval.
@@ -211,6 +212,7 @@ struct damos_watermarks {
 	unsigned long high, mid, low;
 
 /* private: */
+	/* whether the watermarks currently let the scheme run */
 	bool activated;
 };
 
@@ -465,12 +467,13 @@ struct damon_ctx {
 	struct task_struct *kdamond;
 	int kdamond_id;
 	bool kdamond_done;
-	struct mutex kdamond_lock;
-	/* pending damon_call() and damos_walk() requests */
-	struct mutex call_controls_lock;
+	struct mutex kdamond_lock;	/* protects the three above */
+	/* pending damon_call() requests */
+	struct mutex call_controls_lock;	/* protects call_controls */
 	struct list_head call_controls;
+	/* the pending or ongoing damos_walk() request */
+	struct mutex walk_control_lock;	/* protects walk_control */
 	struct damos_walk_control *walk_control;
-	struct mutex walk_control_lock;
 };
 
 /* Iterators over the lists of the objects above. */
@@ -523,7 +526,7 @@ unsigned int damon_nr_regions(struct damon_target *target);
 void damon_update_region_access_rate(struct damon_region *region,
 				     bool accessed, struct damon_attrs *attrs);
 int damon_set_region_biggest_system_ram_default(struct damon_target *target,
-		unsigned long *start, unsigned long *end);
+						unsigned long *start, unsigned long *end);
 struct damon_target *damon_new_target(void);
 void damon_free_target(struct damon_target *target);
 void damon_destroy_target(struct damon_target *target);
@@ -532,7 +535,7 @@ bool damon_targets_empty(struct damon_ctx *c);
 
 /* Schemes */
 struct damos *damon_new_scheme(struct damos_access_pattern *pattern,
-		enum damos_action action, unsigned long apply_interval_us,
+			       enum damos_action action, unsigned long apply_interval_us,
 		struct damos_quota *quota, struct damos_watermarks *wmarks,
 		int target_nid);
 void damon_destroy_scheme(struct damos *scheme);
@@ -543,8 +546,9 @@ struct damos_filter *damos_new_filter(enum damos_filter_type type,
 				      bool matching);
 void damos_destroy_filter(struct damos_filter *filter);
 void damos_add_filter(struct damos *scheme, struct damos_filter *filter);
-struct damos_quota_goal *damos_new_quota_goal(
-		enum damos_quota_goal_metric metric, unsigned long target_value);
+struct damos_quota_goal *
+damos_new_quota_goal(enum damos_quota_goal_metric metric,
+		     unsigned long target_value);
 void damos_destroy_quota_goal(struct damos_quota_goal *g);
 void damos_add_quota_goal(struct damos_quota *q, struct damos_quota_goal *g);
 
@@ -584,6 +588,8 @@ static inline unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs
 /**
  * damon_sz_region() - Size of a region, in bytes.
  * @r:	The region.
+ *
+ * Return: the size.
  */
 static inline unsigned long damon_sz_region(struct damon_region *r)
 {
