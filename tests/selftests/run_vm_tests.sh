@@ -39,6 +39,7 @@ tests=(
 	"paddr_range 180"
 	"commit_intervals 180"
 	"tracepoints 150"
+	"scheme_controls 180"
 	"onoff_loop 300"
 	"target_exit 180"
 	"shrink_while_on 180"
