@@ -132,7 +132,14 @@ void damon_pmdp_mkold(pmd_t *pmd, struct vm_area_struct *vma,
 
 	if (!pmd_present(pmdp_get(pmd)))
 		return;
-	was_young = pmdp_clear_young_notify(vma, haddr, pmd);
+	/*
+	 * Unlike for a PTE, the TLB is flushed when the entry was young.  One
+	 * TLB entry covers the whole huge page, and a process that keeps using
+	 * it keeps the entry cached: the CPU would never walk the page table
+	 * again to set the Accessed bit, and a hot THP would look idle (and be
+	 * paged out by a DAMOS scheme).  Reclaim flushes for the same reason.
+	 */
+	was_young = pmdp_clear_flush_young_notify(vma, haddr, pmd);
 	if (!folio)
 		return;
 	if (was_young)

@@ -342,6 +342,8 @@ static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 		 * pages are never written back nor reclaimed.
 		 */
 		set_huge_pte_at(mm, start, pte, pte_mkold(entry), size);
+		/* a cached huge TLB entry would hide later accesses */
+		flush_hugetlb_tlb_range(walk->vma, start, start + size);
 		young = true;
 	}
 	if (young)
