@@ -37,7 +37,7 @@ tests=(
 	"seed_example 120"
 	"vaddr_hot_cold 240"
 	"paddr_range 180"
-	"commit_intervals 180"
+	"commit_intervals 270"
 	"tracepoints 150"
 	"scheme_controls 180"
 	"onoff_loop 300"
