@@ -921,6 +921,8 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 		dst->ops = src->ops;
 	}
 	err = damon_commit_schemes(dst, src) ?: damon_commit_targets(dst, src);
+	/* judge the new watermarks at once, not an old interval later */
+	dst->next_wmarks_check = jiffies;
 	return err ?: damon_set_attrs(dst, &src->attrs);
 }
 
@@ -1556,7 +1558,10 @@ static unsigned long kdamond_wmarks_sleep_us(struct damon_ctx *ctx)
 	if (list_empty(&ctx->schemes))
 		return 0;
 	damon_for_each_scheme(s, ctx) {
-		if (s->wmarks.metric != DAMOS_WMARK_NONE)
+		/* a commit may have dropped the metric of an inactive one */
+		if (s->wmarks.metric == DAMOS_WMARK_NONE)
+			s->wmarks.activated = true;
+		else
 			min_interval = min(min_interval,
 					   max(s->wmarks.interval, 1UL));
 	}

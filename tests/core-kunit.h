@@ -2174,6 +2174,29 @@ static void dct_test_wmarks_sleep(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kdamond_wmarks_sleep_us(ctx), 0UL);
 }
 
+/* A scheme whose metric a commit dropped comes back from deactivation. */
+static void dct_test_wmarks_dropped_metric(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_ctx *src = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+
+	s->wmarks.metric = DAMOS_WMARK_FREE_MEM_RATE;
+	s->wmarks.interval = USEC_PER_SEC;
+	s->wmarks.high = 1;
+	s->wmarks.mid = 1;
+	s->wmarks.low = 0;
+	ctx->next_wmarks_check = jiffies;
+	KUNIT_EXPECT_EQ(test, kdamond_wmarks_sleep_us(ctx), USEC_PER_SEC);
+	KUNIT_ASSERT_FALSE(test, s->wmarks.activated);
+
+	/* the same scheme, committed without watermarks */
+	dct_add_scheme(test, src, &dct_any, 0);
+	KUNIT_ASSERT_EQ(test, damon_commit_ctx(ctx, src), 0);
+	KUNIT_EXPECT_EQ(test, kdamond_wmarks_sleep_us(ctx), 0UL);
+	KUNIT_EXPECT_TRUE(test, s->wmarks.activated);
+}
+
 /* Only the regions that match the pattern are acted on and counted. */
 static void dct_test_apply_pattern_stats(struct kunit *test)
 {
@@ -2567,6 +2590,7 @@ static struct kunit_case dct_schemes_cases[] = {
 	KUNIT_CASE(dct_test_charge_window),
 	KUNIT_CASE(dct_test_check_wmarks),
 	KUNIT_CASE(dct_test_wmarks_sleep),
+	KUNIT_CASE(dct_test_wmarks_dropped_metric),
 	KUNIT_CASE(dct_test_apply_pattern_stats),
 	KUNIT_CASE(dct_test_apply_nothing_applied),
 	KUNIT_CASE(dct_test_apply_quota_split),
