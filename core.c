@@ -1316,8 +1316,9 @@ static void damos_apply_region(struct damon_ctx *ctx, struct damon_target *t,
 		damon_split_region_at(t, r, ALIGN_DOWN(left, DAMON_MIN_REGION));
 	}
 	sz = damon_sz_region(r);
+	/* a walk sees each scheme's regions for one full pass only */
 	walk = READ_ONCE(ctx->walk_control);
-	if (walk && walk->started)
+	if (walk && walk->started && !s->walk_completed)
 		walk->walk_fn(walk->data, ctx, t, r, s);
 	trace_damos_before_apply(DAMON_CTX_IDX, scheme_idx, target_idx, r,
 				 t->nr_regions);
