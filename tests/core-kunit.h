@@ -1016,7 +1016,27 @@ static void dct_test_set_regions_invalid_and_none(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&t->regions_list));
 }
 
+/* Sampling addresses cover the whole of regions bigger than 4 GiB. */
+static void dct_test_rand_big_span(struct kunit *test)
+{
+	unsigned long l = DCT_PG(1), r = l + (1UL << 40), v, max_seen = 0;
+	int i;
+
+	if (BITS_PER_LONG < 64)
+		kunit_skip(test, "no span over 4 GiB on 32-bit");
+	for (i = 0; i < 64; i++) {
+		v = damon_rand(l, r);
+		KUNIT_ASSERT_GE(test, v, l);
+		KUNIT_ASSERT_LT(test, v, r);
+		max_seen = max(max_seen, v - l);
+	}
+	/* all 64 below 4 GiB by chance: probability 2^-512 */
+	KUNIT_EXPECT_GT(test, max_seen, (unsigned long)U32_MAX);
+	KUNIT_EXPECT_EQ(test, damon_rand(l, l + 1), l);
+}
+
 static struct kunit_case dct_regions_cases[] = {
+	KUNIT_CASE(dct_test_rand_big_span),
 	KUNIT_CASE(dct_test_region_lifecycle),
 	KUNIT_CASE(dct_test_split_region_at),
 	KUNIT_CASE(dct_test_split_region_at_middle),

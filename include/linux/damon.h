@@ -14,6 +14,7 @@
 #define _LINUX_DAMON_H
 
 #include <linux/completion.h>
+#include <linux/math64.h>
 #include <linux/memcontrol.h>
 #include <linux/mutex.h>
 #include <linux/time64.h>
@@ -38,7 +39,10 @@ static inline unsigned long damon_rand(unsigned long l, unsigned long r)
 {
 	unsigned long span = r - l;
 
-	return l + get_random_u32_below(span);
+	if (span <= U32_MAX)
+		return l + get_random_u32_below(span);
+	/* regions of 4 GiB and more: scale a 64-bit number to the span */
+	return l + mul_u64_u64_shr(get_random_u64(), span, 64);
 }
 
 /**
@@ -581,8 +585,9 @@ static inline unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs
 {
 	if (!attrs->sample_interval)
 		return 1;
-	return max_t(unsigned long, 1,
-		     attrs->aggr_interval / attrs->sample_interval);
+	return clamp_t(unsigned long,
+		       attrs->aggr_interval / attrs->sample_interval,
+		       1, UINT_MAX);
 }
 
 /**
