@@ -39,9 +39,7 @@ static inline unsigned long damon_rand(unsigned long l, unsigned long r)
 {
 	unsigned long span = r - l;
 
-	if (span <= U32_MAX)
-		return l + get_random_u32_below(span);
-	/* regions of 4 GiB and more: scale a 64-bit number to the span */
+	/* a 64-bit number scaled to the span: regions may exceed 4 GiB */
 	return l + mul_u64_u64_shr(get_random_u64(), span, 64);
 }
 
