@@ -21,6 +21,7 @@
 #include <linux/idr.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/nodemask.h>
 #include <linux/psi.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -587,8 +588,8 @@ void damon_set_schemes(struct damon_ctx *ctx, struct damos **schemes,
  * damon_new_ctx() - Allocate a context.
  *
  * Return: the context or NULL.  It has no operations set, no target and no
- * scheme, and samples every 5 ms, aggregates every 100 ms, updates every
- * second, with 10 to 1000 regions.
+ * scheme, and samples every 5 ms, aggregates every 100 ms, updates its
+ * monitoring ranges every minute, with 10 to 1000 regions.
  */
 struct damon_ctx *damon_new_ctx(void)
 {
@@ -598,7 +599,7 @@ struct damon_ctx *damon_new_ctx(void)
 		return NULL;
 	ctx->attrs.sample_interval = 5 * USEC_PER_MSEC;
 	ctx->attrs.aggr_interval = 100 * USEC_PER_MSEC;
-	ctx->attrs.ops_update_interval = USEC_PER_SEC;
+	ctx->attrs.ops_update_interval = 60 * USEC_PER_SEC;
 	ctx->attrs.min_nr_regions = 10;
 	ctx->attrs.max_nr_regions = 1000;
 	INIT_LIST_HEAD(&ctx->adaptive_targets);
@@ -635,6 +636,13 @@ static unsigned long damon_us_to_sis(const struct damon_attrs *attrs,
 				     unsigned long us)
 {
 	return max(us / attrs->sample_interval, 1UL);
+}
+
+/* Sampling intervals from one apply pass of @s to the next. */
+static unsigned long damos_apply_sis(struct damon_ctx *ctx, struct damos *s)
+{
+	return damon_us_to_sis(&ctx->attrs,
+			       s->apply_interval_us ?: ctx->attrs.aggr_interval);
 }
 
 static bool damon_valid_attrs(const struct damon_attrs *attrs)
@@ -709,9 +717,35 @@ int damon_set_attrs(struct damon_ctx *ctx, struct damon_attrs *attrs)
 	ctx->next_ops_update_sis = now +
 		damon_us_to_sis(attrs, attrs->ops_update_interval);
 	damon_for_each_scheme(s, ctx)
-		s->next_apply_sis = now + damon_us_to_sis(attrs,
-				s->apply_interval_us ?: attrs->aggr_interval);
+		s->next_apply_sis = now + damos_apply_sis(ctx, s);
 	return 0;
+}
+
+/*
+ * What the types of a scheme's fields allow but no kdamond can act on: an
+ * unknown action, or a migration to a node that has no memory.
+ */
+static bool damos_valid(const struct damos *s)
+{
+	switch (s->action) {
+	case DAMOS_MIGRATE_HOT:
+	case DAMOS_MIGRATE_COLD:
+		return s->target_nid >= 0 && s->target_nid < MAX_NUMNODES &&
+			node_state(s->target_nid, N_MEMORY);
+	default:
+		return s->action < NR_DAMOS_ACTIONS;
+	}
+}
+
+static bool damon_valid_schemes(struct damon_ctx *ctx)
+{
+	struct damos *s;
+
+	damon_for_each_scheme(s, ctx) {
+		if (!damos_valid(s))
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -904,14 +938,15 @@ static int damon_commit_targets(struct damon_ctx *dst, struct damon_ctx *src)
  * of the regions that stay monitored, and the statistics of the schemes that
  * stay, are kept.  A target of @src without regions keeps @dst's regions.
  *
- * Return: 0 on success; -EINVAL if @src has invalid attributes or a
- * different operations set than running @dst; -ENOMEM.
+ * Return: 0 on success; -EINVAL if @src has invalid attributes or schemes
+ * (a migration to a node without memory, for instance) or a different
+ * operations set than running @dst; -ENOMEM.
  */
 int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 {
 	int err;
 
-	if (!damon_valid_attrs(&src->attrs))
+	if (!damon_valid_attrs(&src->attrs) || !damon_valid_schemes(src))
 		return -EINVAL;
 	/* a kdamond keeps the operations it started with */
 	if (dst->kdamond == current) {
@@ -1003,8 +1038,9 @@ static unsigned long damon_nr_regions_of_ctx(struct damon_ctx *ctx)
 
 /*
  * Merge regions with similar access frequencies.  While there are more than
- * max_nr_regions, the similarity threshold doubles, so the count comes back
- * within limits within a logarithmic number of passes.
+ * max_nr_regions, the similarity threshold doubles (from one, if it was
+ * zero), so the count comes back within limits within a logarithmic number
+ * of passes; once it allows any difference, every pass is the last.
  */
 static void kdamond_merge_regions(struct damon_ctx *ctx, unsigned int thres,
 				  unsigned long sz_limit)
@@ -1017,7 +1053,7 @@ static void kdamond_merge_regions(struct damon_ctx *ctx, unsigned int thres,
 			damon_merge_regions_of(t, thres, sz_limit);
 		if (thres >= max_thres)
 			break;
-		thres = min(thres * 2, max_thres);
+		thres = thres > max_thres / 2 ? max_thres : max(thres * 2, 1U);
 	} while (damon_nr_regions_of_ctx(ctx) > ctx->attrs.max_nr_regions);
 }
 
@@ -1055,11 +1091,12 @@ static unsigned long damon_split_regions_of(struct damon_target *t,
 
 /*
  * Split regions to find finer access patterns in the next aggregation
- * interval.  Splitting in two keeps the count under max_nr_regions; when the
- * previous split bought nothing (merging undid it), try three pieces.
+ * interval.  Splitting in two keeps the count under max_nr_regions.  When
+ * the count is back where it was before the previous split, merging undid
+ * that split: the boundaries worth finding may lie where a cut in two never
+ * falls (the middle of a region), so try three pieces.
  */
-static void kdamond_split_regions(struct damon_ctx *ctx,
-				  unsigned long *last_nr_regions)
+static void kdamond_split_regions(struct damon_ctx *ctx)
 {
 	unsigned long nr = damon_nr_regions_of_ctx(ctx);
 	unsigned int nr_pieces = 2;
@@ -1067,11 +1104,12 @@ static void kdamond_split_regions(struct damon_ctx *ctx,
 
 	if (nr > ctx->attrs.max_nr_regions / 2)
 		return;
-	if (nr == *last_nr_regions && nr <= ctx->attrs.max_nr_regions / 3)
+	if (nr == ctx->nr_regions_before_split &&
+	    nr < ctx->attrs.max_nr_regions / 3)
 		nr_pieces = 3;
+	ctx->nr_regions_before_split = nr;
 	damon_for_each_target(t, ctx)
 		damon_split_regions_of(t, nr_pieces);
-	*last_nr_regions = damon_nr_regions_of_ctx(ctx);
 }
 
 /*
@@ -1126,12 +1164,14 @@ static void damon_split_to_limit(struct damon_ctx *ctx, unsigned long sz_limit)
 /*
  * The change of nr_accesses between two aggregation intervals that makes a
  * region young again, and the difference up to which neighbours merge: a
- * tenth of the range, so that sampling noise neither resets ages nor keeps
- * regions apart.
+ * tenth of the highest frequency the interval actually saw.  Measured
+ * against what was seen rather than what is possible, a mostly idle address
+ * space keeps its rarely accessed regions apart from its never accessed
+ * ones, while a busy one is not split by sampling noise.
  */
 static unsigned int damon_similarity_thres(struct damon_ctx *ctx)
 {
-	return max(damon_max_nr_accesses(&ctx->attrs) / 10, 1U);
+	return ctx->max_nr_accesses / 10;
 }
 
 static void damon_age_region(struct damon_region *r, unsigned int thres)
@@ -1186,14 +1226,20 @@ static void kdamond_reset_aggregated(struct damon_ctx *ctx)
  * DAMOS: applying schemes
  */
 
-static bool damos_pattern_match(struct damos_access_pattern *p,
+/*
+ * Whether @r has the access pattern @p.  Schemes may run in the middle of
+ * an aggregation interval, so the frequency is the current estimate.
+ */
+static bool damos_pattern_match(struct damon_ctx *ctx,
+				struct damos_access_pattern *p,
 				struct damon_region *r)
 {
 	unsigned long sz = damon_sz_region(r);
+	unsigned int nr_accesses = damon_nr_accesses_now(ctx, r);
 
 	return p->min_sz_region <= sz && sz <= p->max_sz_region &&
-		p->min_nr_accesses <= r->nr_accesses &&
-		r->nr_accesses <= p->max_nr_accesses &&
+		p->min_nr_accesses <= nr_accesses &&
+		nr_accesses <= p->max_nr_accesses &&
 		p->min_age_region <= r->age && r->age <= p->max_age_region;
 }
 
@@ -1273,9 +1319,21 @@ static bool damos_core_filter_out(struct damos *s, unsigned int target_idx,
 	return false;
 }
 
+/* Whether a goal of @q can tune it: one that aims at zero is ignored. */
+static bool damos_has_goal(struct damos_quota *q)
+{
+	struct damos_quota_goal *g;
+
+	damos_for_each_quota_goal(g, q) {
+		if (g->target_value)
+			return true;
+	}
+	return false;
+}
+
 static bool damos_quota_set(struct damos_quota *q)
 {
-	return q->ms || q->sz || !list_empty(&q->goals);
+	return q->ms || q->sz || damos_has_goal(q);
 }
 
 /* Bytes @s may still act on in this charge window; ULONG_MAX if unlimited. */
@@ -1286,6 +1344,12 @@ static unsigned long damos_quota_left(struct damos *s)
 	if (!damos_quota_set(q))
 		return ULONG_MAX;
 	return q->esz > q->charged_sz ? q->esz - q->charged_sz : 0;
+}
+
+/* Whether @s has no page left to act on in this charge window. */
+static bool damos_quota_spent(struct damos *s)
+{
+	return damos_quota_left(s) < DAMON_MIN_REGION;
 }
 
 static int damos_score(struct damon_ctx *ctx, struct damon_target *t,
@@ -1300,14 +1364,38 @@ static int damos_score(struct damon_ctx *ctx, struct damon_target *t,
 /* The context's index among the kdamond's contexts: one each, for now. */
 #define DAMON_CTX_IDX	0
 
+/*
+ * Remember where the quota of @s ran out, right after @r (the region of
+ * target @target_idx it was spent on last), for the next charge window to
+ * resume there.  Running out at the very end of the last target needs no
+ * mark: the next window starts from the beginning anyway.
+ */
+static void damos_mark_resume(struct damon_ctx *ctx, struct damon_target *t,
+			      unsigned int target_idx, struct damon_region *r,
+			      struct damos *s)
+{
+	struct damos_quota *q = &s->quota;
+
+	if (!damos_quota_spent(s))
+		return;
+	q->resume = !(r == damon_last_region(t) &&
+		      list_is_last(&t->list, &ctx->adaptive_targets));
+	q->resume_target = target_idx;
+	q->resume_addr = r->ar.end;
+}
+
+static void damos_walk_visit(struct damon_ctx *ctx, struct damon_target *t,
+			     struct damon_region *r, struct damos *s,
+			     unsigned long sz_filter_passed);
+
 /* Act on one region that passed the pattern, filters and score checks. */
 static void damos_apply_region(struct damon_ctx *ctx, struct damon_target *t,
 			       unsigned int target_idx, unsigned int scheme_idx,
 		struct damon_region *r, struct damos *s)
 {
-	struct damos_quota *q = &s->quota;
 	unsigned long left = damos_quota_left(s), sz, applied = 0;
-	struct damos_walk_control *walk;
+	unsigned long sz_filter_passed = 0;
+	struct damos_quota *q = &s->quota;
 	ktime_t begin;
 
 	if (damon_sz_region(r) > left) {
@@ -1316,36 +1404,44 @@ static void damos_apply_region(struct damon_ctx *ctx, struct damon_target *t,
 		damon_split_region_at(t, r, ALIGN_DOWN(left, DAMON_MIN_REGION));
 	}
 	sz = damon_sz_region(r);
-	/* a walk sees each scheme's regions for one full pass only */
-	walk = READ_ONCE(ctx->walk_control);
-	if (walk && walk->started && !s->walk_completed)
-		walk->walk_fn(walk->data, ctx, t, r, s);
 	trace_damos_before_apply(DAMON_CTX_IDX, scheme_idx, target_idx, r,
-				 t->nr_regions);
+				 damon_nr_accesses_now(ctx, r), t->nr_regions);
 	begin = ktime_get();
 	if (ctx->ops.apply_scheme)
-		applied = ctx->ops.apply_scheme(ctx, t, r, s);
+		applied = ctx->ops.apply_scheme(ctx, t, r, s,
+						&sz_filter_passed);
 	q->total_charged_ns += ktime_to_ns(ktime_sub(ktime_get(), begin));
 	q->charged_sz += sz;
 	q->total_charged_sz += sz;
+	damos_walk_visit(ctx, t, r, s, sz_filter_passed);
 	s->stat.nr_tried++;
 	s->stat.sz_tried += sz;
+	s->stat.sz_ops_filter_passed += sz_filter_passed;
 	if (applied) {
 		s->stat.nr_applied++;
 		s->stat.sz_applied += applied;
 	}
+	/*
+	 * The region just changed under the action (paged out, promoted,
+	 * ...): how long it kept its old access pattern no longer says much,
+	 * and a scheme that prioritises or filters by age must not pick it
+	 * again and again.  Only counting leaves it as it was.
+	 */
+	if (s->action != DAMOS_STAT)
+		r->age = 0;
+	damos_mark_resume(ctx, t, target_idx, r, s);
 }
 
 static void damos_try_region(struct damon_ctx *ctx, struct damon_target *t,
 			     unsigned int target_idx, unsigned int scheme_idx,
 		struct damon_region *r, struct damos *s)
 {
-	if (!damos_pattern_match(&s->pattern, r))
+	if (!damos_pattern_match(ctx, &s->pattern, r))
 		return;
 	damos_split_at_filters(t, r, s);
 	if (damos_core_filter_out(s, target_idx, r))
 		return;
-	if (!damos_quota_left(s))
+	if (damos_quota_spent(s))
 		return;
 	if (s->quota.min_score &&
 	    damos_score(ctx, t, r, s) < s->quota.min_score)
@@ -1371,7 +1467,7 @@ static void damos_set_min_score(struct damon_ctx *ctx, struct damos *s)
 		return;
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
-			if (damos_pattern_match(&s->pattern, r))
+			if (damos_pattern_match(ctx, &s->pattern, r))
 				hist[damos_score(ctx, t, r, s)] +=
 					damon_sz_region(r);
 		}
@@ -1417,10 +1513,15 @@ static void damos_update_goal_values(struct damos_quota *q)
 	}
 }
 
+/* Goal achievement in basis points: 10000 is on target. */
+#define DAMOS_GOAL_BP		10000UL
+
 /*
- * How far the goals are reached, in basis points (10000 means on target).
- * With several goals the most achieved one decides, so that the quota does
- * not keep growing for a goal that is already met by another path.
+ * How far the goals are reached, in basis points, capped at twice the
+ * target.  With several goals the most achieved one decides: the quota is
+ * only as aggressive as the least demanding goal needs, so that it does not
+ * keep growing for a goal that is already met by another path.  Goals that
+ * aim at zero are ignored.
  */
 static unsigned long damos_goal_achievement_bp(struct damos_quota *q)
 {
@@ -1429,29 +1530,34 @@ static unsigned long damos_goal_achievement_bp(struct damos_quota *q)
 
 	damos_for_each_quota_goal(g, q) {
 		if (!g->target_value)
-			bp = 10000;
-		else
-			bp = min_t(u64, div64_u64((u64)g->current_value * 10000,
-						  g->target_value), 20000);
+			continue;
+		bp = min_t(u64, div64_u64((u64)g->current_value *
+					  DAMOS_GOAL_BP, g->target_value),
+			   2 * DAMOS_GOAL_BP);
 		best = max(best, bp);
 	}
 	return best;
 }
 
 /*
- * Feedback step of the goal-tuned size: grow it in proportion to how far the
- * goal is missed, and shrink it, at most by half, in proportion to how far
- * it is overshot.
+ * Feedback step of the goal-tuned size: move it by its own size times the
+ * relative distance to the goal, up while the goal is missed, down while it
+ * is overshot.  At twice the goal or more it drops to the minimum, one byte,
+ * from where it can grow again as soon as the goal is missed.
  */
 static unsigned long damos_tune_size(unsigned long sz, unsigned long bp)
 {
 	unsigned long step;
 
-	if (bp < 10000) {
-		step = max(mult_frac(sz, 10000 - bp, 10000), 1UL);
+	if (bp >= 2 * DAMOS_GOAL_BP)
+		return 1;
+	if (bp < DAMOS_GOAL_BP) {
+		step = max(mult_frac(sz, DAMOS_GOAL_BP - bp, DAMOS_GOAL_BP),
+			   1UL);
 		return sz > ULONG_MAX - step ? ULONG_MAX : sz + step;
 	}
-	return max(sz - mult_frac(sz, min(bp - 10000, 10000UL), 20000), 1UL);
+	step = mult_frac(sz, bp - DAMOS_GOAL_BP, DAMOS_GOAL_BP);
+	return sz > step ? sz - step : 1;
 }
 
 static void damos_set_effective_quota(struct damos_quota *q)
@@ -1471,7 +1577,7 @@ static void damos_set_effective_quota(struct damos_quota *q)
 					   q->total_charged_ns / NSEC_PER_MSEC);
 		esz = min_t(u64, (u64)per_ms * q->ms, ULONG_MAX);
 	}
-	if (!list_empty(&q->goals)) {
+	if (damos_has_goal(q)) {
 		damos_update_goal_values(q);
 		q->esz_bp = damos_tune_size(q->esz_bp ?: DAMOS_GOAL_INITIAL_SZ,
 					    damos_goal_achievement_bp(q));
@@ -1479,7 +1585,8 @@ static void damos_set_effective_quota(struct damos_quota *q)
 	}
 	if (q->sz)
 		esz = min(esz, q->sz);
-	q->esz = max_t(unsigned long, esz, DAMON_MIN_REGION);
+	/* less than a page buys nothing in this window: damos_quota_spent() */
+	q->esz = esz;
 }
 
 /* Open a new charge window when the current one is over. */
@@ -1494,17 +1601,22 @@ static void damos_charge_window(struct damos *s)
 	if (time_before(jiffies, q->charged_from +
 			msecs_to_jiffies(q->reset_interval)))
 		return;
-	if (q->esz && q->charged_sz >= q->esz)
+	if (damos_quota_spent(s))
 		s->stat.qt_exceeds++;
 	q->charged_from = jiffies;
 	q->charged_sz = 0;
 	damos_set_effective_quota(q);
 }
 
-/* Prepare @s for applying from @ctx's current time on. */
+/*
+ * Prepare @s for applying from @ctx's current time on: its first pass comes
+ * one apply interval from now, when there is something to judge.
+ */
 static void damos_init_runtime(struct damon_ctx *ctx, struct damos *s)
 {
-	s->next_apply_sis = ctx->passed_sample_intervals;
+	s->next_apply_sis = ctx->passed_sample_intervals +
+		damos_apply_sis(ctx, s);
+	s->quota.resume = false;
 	s->quota.charged_from = jiffies;
 	s->quota.charged_sz = 0;
 	damos_set_effective_quota(&s->quota);
@@ -1600,6 +1712,20 @@ static void damos_walk_begin(struct damon_ctx *ctx)
 }
 
 /*
+ * Show @r, which @s was just applied to, to the walk under way, if any.  A
+ * walk sees each scheme's regions for one full pass only.
+ */
+static void damos_walk_visit(struct damon_ctx *ctx, struct damon_target *t,
+			     struct damon_region *r, struct damos *s,
+			     unsigned long sz_filter_passed)
+{
+	struct damos_walk_control *walk = READ_ONCE(ctx->walk_control);
+
+	if (walk && walk->started && !s->walk_completed)
+		walk->walk_fn(walk->data, ctx, t, r, s, sz_filter_passed);
+}
+
+/*
  * Complete the walk once every active scheme had a full apply pass since it
  * started, or unconditionally with @cancel.
  */
@@ -1634,6 +1760,40 @@ static bool damos_due(struct damon_ctx *ctx, struct damos *s)
 }
 
 /*
+ * Where a pass starts: at the first region, or, when an earlier charge
+ * window ran out of quota, at the address it stopped at.
+ */
+struct damos_pass_start {
+	bool pending;		/* the start is still ahead */
+	unsigned int target;
+	unsigned long addr;
+};
+
+/*
+ * Whether @r of target @ti lies before the start of the pass.  The region
+ * the start falls into is cut there, its first piece skipped.  The start is
+ * passed (and forgotten) at the first region at or after it, or at the
+ * first target after its own, should its addresses have gone meanwhile.
+ */
+static bool damos_before_start(struct damos_pass_start *start,
+			       struct damon_target *t, unsigned int ti,
+			       struct damon_region *r)
+{
+	if (!start->pending)
+		return false;
+	if (ti < start->target)
+		return true;
+	if (ti == start->target && r->ar.start < start->addr) {
+		/* marks are region ends: aligned, the cut is clean */
+		if (start->addr < r->ar.end)
+			damon_split_region_at(t, r, start->addr - r->ar.start);
+		return true;
+	}
+	start->pending = false;
+	return false;
+}
+
+/*
  * One scheme over every region of every target.  Schemes go one after the
  * other, so a region that a scheme splits (for its quota or filters) is not
  * visited again by the schemes before it.
@@ -1641,37 +1801,59 @@ static bool damos_due(struct damon_ctx *ctx, struct damos *s)
 static void kdamond_apply_scheme(struct damon_ctx *ctx, struct damos *s,
 				 unsigned int scheme_idx)
 {
+	struct damos_quota *q = &s->quota;
+	struct damos_pass_start start = {
+		.pending = q->resume,
+		.target = q->resume_target,
+		.addr = q->resume_addr,
+	};
 	unsigned int ti = 0;
 	struct damon_target *t;
 	struct damon_region *r;
 
+	/* a mark, if any, is set again where this pass runs out */
+	q->resume = false;
 	damon_for_each_target(t, ctx) {
 		/* open-coded so that the pieces of a split are visited too */
 		for (r = damon_first_region(t); &r->list != &t->regions_list;
-		     r = damon_next_region(r))
+		     r = damon_next_region(r)) {
+			if (damos_before_start(&start, t, ti, r))
+				continue;
 			damos_try_region(ctx, t, ti, scheme_idx, r, s);
+		}
 		ti++;
 	}
 }
 
-/* A full apply pass of a scheme that is due. */
+/*
+ * A full apply pass of a scheme that is due.  With its quota used up until
+ * the charge window ends there is nothing to do; the pass still counts as
+ * done, for the walks waiting on it.
+ */
 static void damos_apply_pass(struct damon_ctx *ctx, struct damos *s,
 			     unsigned int scheme_idx)
 {
 	damos_charge_window(s);
-	damos_set_min_score(ctx, s);
-	kdamond_apply_scheme(ctx, s, scheme_idx);
+	if (!damos_quota_spent(s)) {
+		damos_set_min_score(ctx, s);
+		kdamond_apply_scheme(ctx, s, scheme_idx);
+	}
 	s->next_apply_sis = ctx->passed_sample_intervals +
-		damon_us_to_sis(&ctx->attrs, s->apply_interval_us ?:
-				ctx->attrs.aggr_interval);
+		damos_apply_sis(ctx, s);
 	s->walk_completed = true;
 }
 
+/* Apply the schemes that are due; called every sampling interval. */
 static void kdamond_apply_schemes(struct damon_ctx *ctx)
 {
 	unsigned int si = 0;
+	bool due = false;
 	struct damos *s;
 
+	damon_for_each_scheme(s, ctx)
+		due |= damos_due(ctx, s);
+	if (!due)
+		return;
 	damos_walk_begin(ctx);
 	damon_for_each_scheme(s, ctx) {
 		if (damos_due(ctx, s))
@@ -1852,22 +2034,34 @@ static void kdamond_init(struct damon_ctx *ctx)
 	ctx->next_ops_update_sis = damon_us_to_sis(&ctx->attrs,
 						   ctx->attrs.ops_update_interval);
 	ctx->next_wmarks_check = jiffies;
+	ctx->max_nr_accesses = 0;
+	ctx->nr_regions_before_split = 0;
 	damon_for_each_scheme(s, ctx)
 		damos_init_runtime(ctx, s);
 	damon_split_to_limit(ctx, damon_region_sz_limit(ctx));
 }
 
-/* The end of an aggregation interval. */
-static void kdamond_aggregate(struct damon_ctx *ctx,
-			      unsigned long *last_nr_regions)
+/*
+ * The end of an aggregation interval, before the schemes: age the regions
+ * by what the interval saw, and merge those that turned out alike.
+ */
+static void kdamond_merge(struct damon_ctx *ctx)
 {
 	kdamond_age_regions(ctx);
 	kdamond_merge_regions(ctx, damon_similarity_thres(ctx),
 			      damon_region_sz_limit(ctx));
+}
+
+/*
+ * The end of an aggregation interval, after the schemes: report the regions
+ * as the schemes left them (ages reset, quota and filter cuts made), then
+ * start the next interval with freshly split regions.
+ */
+static void kdamond_end_aggregation(struct damon_ctx *ctx)
+{
 	kdamond_report_aggregated(ctx);
-	kdamond_apply_schemes(ctx);
 	kdamond_reset_aggregated(ctx);
-	kdamond_split_regions(ctx, last_nr_regions);
+	kdamond_split_regions(ctx);
 	ctx->next_aggregation_sis = ctx->passed_sample_intervals +
 		damon_us_to_sis(&ctx->attrs, ctx->attrs.aggr_interval);
 }
@@ -1881,20 +2075,29 @@ static void kdamond_update_ops(struct damon_ctx *ctx)
 		damon_us_to_sis(&ctx->attrs, ctx->attrs.ops_update_interval);
 }
 
-/* One sampling interval; returns false when there was nothing to do. */
-static void kdamond_sample(struct damon_ctx *ctx,
-			   unsigned long *last_nr_regions)
+/*
+ * One sampling interval.  Schemes are due at any sampling interval; at the
+ * end of an aggregation interval they run between the merge and the reset,
+ * so that they judge the regions by the whole interval.
+ */
+static void kdamond_sample(struct damon_ctx *ctx)
 {
+	bool aggregate;
+
 	if (ctx->ops.prepare_access_checks)
 		ctx->ops.prepare_access_checks(ctx);
 	kdamond_usleep(ctx->attrs.sample_interval);
 	if (kthread_should_stop())
 		return;
 	if (ctx->ops.check_accesses)
-		ctx->ops.check_accesses(ctx);
+		ctx->max_nr_accesses = ctx->ops.check_accesses(ctx);
 	ctx->passed_sample_intervals++;
-	if (ctx->passed_sample_intervals >= ctx->next_aggregation_sis)
-		kdamond_aggregate(ctx, last_nr_regions);
+	aggregate = ctx->passed_sample_intervals >= ctx->next_aggregation_sis;
+	if (aggregate)
+		kdamond_merge(ctx);
+	kdamond_apply_schemes(ctx);
+	if (aggregate)
+		kdamond_end_aggregation(ctx);
 	if (ctx->passed_sample_intervals >= ctx->next_ops_update_sis)
 		kdamond_update_ops(ctx);
 }
@@ -1932,7 +2135,6 @@ static void kdamond_finish(struct damon_ctx *ctx)
 static int kdamond_fn(void *data)
 {
 	struct damon_ctx *ctx = data;
-	unsigned long last_nr_regions = 0;
 
 	kdamond_init(ctx);
 	while (!kdamond_need_stop(ctx)) {
@@ -1947,7 +2149,7 @@ static int kdamond_fn(void *data)
 			kdamond_usleep(sleep_us);
 			continue;
 		}
-		kdamond_sample(ctx, &last_nr_regions);
+		kdamond_sample(ctx);
 	}
 	kdamond_finish(ctx);
 	return 0;
@@ -2033,13 +2235,18 @@ out:
  * Starts one kdamond per context.  If one fails to start, those started
  * before it keep running.
  *
- * Return: 0 on success, -EBUSY if exclusivity forbids it or a context is
- * already running, or another error from thread creation.
+ * Return: 0 on success, -EINVAL if a context has a scheme no kdamond can
+ * run (see damon_commit_ctx()), -EBUSY if exclusivity forbids it or a
+ * context is already running, or another error from thread creation.
  */
 int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 {
 	int i, err = 0;
 
+	for (i = 0; i < nr_ctxs; i++) {
+		if (!damon_valid_schemes(ctxs[i]))
+			return -EINVAL;
+	}
 	mutex_lock(&damon_lock);
 	if (running_exclusive_ctxs || (exclusive && nr_running_ctxs))
 		err = -EBUSY;

@@ -298,11 +298,13 @@ bool damon_folio_young(struct folio *folio)
  *	hot score = hotness * DAMOS_MAX_SCORE / 1000
  *	cold score = DAMOS_MAX_SCORE - hot score
  *
- * When both weights are zero the user expressed no preference, and the two
- * signals are weighed equally instead of giving up on ordering the regions.
- * The size weight of the quota is not used: size says nothing about how hot
- * a region is, and mixing it in would make hot and cold scores of a region
- * stop being complementary.
+ * When both weights are zero the user expressed no preference: every region
+ * gets the same score, so that the quota is spent in address order and,
+ * window after window, goes round all the matching memory.  The size weight
+ * of the quota is not used: size says nothing about how hot a region is,
+ * and mixing it in would make hot and cold scores of a region stop being
+ * complementary.  The frequency is the one schemes judge regions by, which
+ * may be an estimate in the middle of an aggregation interval.
  */
 
 /* Age levels: two per doubling of the age in milliseconds, up to 2^24 ms. */
@@ -331,7 +333,7 @@ static unsigned int damon_freq_permil(struct damon_ctx *c,
 {
 	/* never zero, not even if the interval ratio overflowed an int */
 	unsigned int max_nr = max(damon_max_nr_accesses(&c->attrs), 1U);
-	unsigned int nr = min(r->nr_accesses, max_nr);
+	unsigned int nr = min(damon_nr_accesses_now(c, r), max_nr);
 
 	return div_u64((u64)nr * DAMON_SCORE_PERMIL, max_nr);
 }
@@ -347,7 +349,7 @@ static unsigned int damon_persistence_permil(struct damon_ctx *c,
 		age_us = U64_MAX;
 	half_span = damon_age_level(div_u64(age_us, USEC_PER_MSEC)) *
 		(DAMON_SCORE_PERMIL / 2) / DAMON_SCORE_AGE_LEVELS;
-	if (r->nr_accesses)
+	if (damon_nr_accesses_now(c, r))
 		return DAMON_SCORE_PERMIL / 2 + half_span;
 	return DAMON_SCORE_PERMIL / 2 - half_span;
 }
@@ -369,10 +371,8 @@ int damon_hot_score(struct damon_ctx *c, struct damon_region *r,
 	u64 w_age = s->quota.weight_age;
 	u64 hotness;
 
-	if (!w_freq && !w_age) {
-		w_freq = 1;
-		w_age = 1;
-	}
+	if (!w_freq && !w_age)
+		return DAMOS_MAX_SCORE / 2;
 	hotness = div64_u64(w_freq * damon_freq_permil(c, r) +
 			    w_age * damon_persistence_permil(c, r),
 			    w_freq + w_age);
@@ -432,7 +432,9 @@ int damon_scheme_score(struct damon_ctx *c, struct damon_region *r,
  * @f:	The filter; one of the types judged per folio.
  * @folio:	The folio; the caller holds a reference to it.
  *
- * The filter's &damos_filter->matching is not applied here.
+ * The filter's &damos_filter->matching is not applied here.  A folio found
+ * young is made old again, so that the next look tells whether it was
+ * accessed since this one, not since some time long ago.
  *
  * Return: whether @folio is anonymous, charged to the filter's memory cgroup
  * or young, as the type of @f asks; false for the types the core judges.
@@ -452,10 +454,40 @@ bool damos_folio_filter_match(struct damos_filter *f, struct folio *folio)
 		rcu_read_unlock();
 		return match;
 	case DAMOS_FILTER_TYPE_YOUNG:
-		return damon_folio_young(folio);
+		match = damon_folio_young(folio);
+		if (match)
+			damon_folio_mkold(folio);
+		return match;
 	default:
 		return false;
 	}
+}
+
+/**
+ * damos_has_folio_filter() - Whether a scheme has filters judged per folio.
+ * @s:		The scheme.
+ * @type:	One of the types judged per folio, or %NR_DAMOS_FILTER_TYPES
+ *		for any of them.
+ *
+ * Return: true if @s has a filter of @type.
+ */
+bool damos_has_folio_filter(struct damos *s, enum damos_filter_type type)
+{
+	struct damos_filter *f;
+
+	damos_for_each_filter(f, s) {
+		switch (f->type) {
+		case DAMOS_FILTER_TYPE_ANON:
+		case DAMOS_FILTER_TYPE_MEMCG:
+		case DAMOS_FILTER_TYPE_YOUNG:
+			if (type == NR_DAMOS_FILTER_TYPES || f->type == type)
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
 }
 
 /**

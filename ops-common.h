@@ -51,6 +51,7 @@ int damon_scheme_score(struct damon_ctx *c, struct damon_region *r,
 		       struct damos *s);
 
 bool damos_folio_filter_match(struct damos_filter *f, struct folio *folio);
+bool damos_has_folio_filter(struct damos *s, enum damos_filter_type type);
 bool damos_folio_filtered_out(struct damos *s, struct folio *folio);
 
 #endif	/* _DAMON_OPS_COMMON_H */

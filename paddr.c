@@ -106,45 +106,80 @@ static bool damon_pa_target_valid(struct damon_target *t)
  * -------
  *
  * An action walks its region folio by folio, skipping what the per-folio
- * filters of the scheme exclude.  Actions that need the folios off the LRU
- * (reclaim, migration) isolate them in batches, so that a huge region does
- * not keep gigabytes isolated, and invisible to the rest of reclaim, at once.
+ * filters of the scheme exclude, and counts the bytes they let through.
+ * Actions that need the folios off the LRU (reclaim, migration) isolate them
+ * in batches, so that a huge region does not keep gigabytes isolated, and
+ * invisible to the rest of reclaim, at once.
+ *
+ * A large folio may straddle two regions.  It belongs to the region holding
+ * its first page, and only that region's action touches it: one application
+ * of a scheme never acts on, nor counts, a folio twice.
  */
 #define DAMON_PA_BATCH	256
 
 /*
- * Return the next LRU folio with memory in [*@addr, @end), with a reference,
- * and move *@addr past it; NULL when there is none left.
+ * Return the next LRU folio that starts in [*@addr, @r's end), with a
+ * reference, and move *@addr past it; NULL when there is none left.
  */
 static struct folio *damon_pa_next_folio(unsigned long *addr,
-					 unsigned long end)
+					 struct damon_region *r)
 {
 	struct folio *folio;
+	unsigned long start;
 
-	for (; *addr < end; *addr += PAGE_SIZE) {
+	while (*addr < r->ar.end) {
 		folio = damon_get_folio(PHYS_PFN(*addr));
 		if (!folio) {
+			*addr += PAGE_SIZE;
 			/* a long run of free or kernel pages may be here */
 			cond_resched();
 			continue;
 		}
-		*addr = PFN_PHYS(folio_pfn(folio) + folio_nr_pages(folio));
-		return folio;
+		start = PFN_PHYS(folio_pfn(folio));
+		*addr = start + folio_size(folio);
+		if (start >= r->ar.start)
+			return folio;
+		folio_put(folio);
 	}
 	return NULL;
 }
 
+/*
+ * Whether @s may act on @folio; if so, its bytes count as passed.  Page-out
+ * leaves alone, by an implicit young filter, the folios found accessed since
+ * they were last looked at (hot pages in a region judged cold as a whole):
+ * reclaiming them would only have them faulted back in.  A scheme with a
+ * young filter of its own decides that for itself.
+ */
+static bool damon_pa_may_act(struct damos *s, struct folio *folio,
+			     unsigned long *sz_passed)
+{
+	struct damos_filter young = {
+		.type = DAMOS_FILTER_TYPE_YOUNG,
+		.matching = true,
+	};
+
+	if (damos_folio_filtered_out(s, folio))
+		return false;
+	if (s->action == DAMOS_PAGEOUT &&
+	    !damos_has_folio_filter(s, DAMOS_FILTER_TYPE_YOUNG) &&
+	    damos_folio_filter_match(&young, folio))
+		return false;
+	*sz_passed += folio_size(folio);
+	return true;
+}
+
 static unsigned long damon_pa_pageout(struct damon_region *r,
-				      struct damos *s)
+				      struct damos *s, unsigned long *sz_passed)
 {
 	unsigned long addr = r->ar.start, nr_reclaimed = 0;
 	unsigned int nr_isolated = 0;
 	LIST_HEAD(isolated);
 	struct folio *folio;
 
-	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
+	while ((folio = damon_pa_next_folio(&addr, r))) {
 		/* isolation takes a reference of its own */
-		if (!damos_folio_filtered_out(s, folio) &&
+		if (damon_pa_may_act(s, folio, sz_passed) &&
 		    folio_isolate_lru(folio)) {
 			list_add(&folio->lru, &isolated);
 			nr_isolated++;
@@ -161,21 +196,22 @@ static unsigned long damon_pa_pageout(struct damon_region *r,
 }
 
 /*
- * LRU_PRIO activates the folios, LRU_DEPRIO deactivates them; both go
- * through the per-CPU LRU batches, so no isolation is needed.  Neither marks
- * the folios accessed: that would clear their idle flag, and DAMON would
- * then see an access that never happened.
+ * LRU_PRIO marks the folios accessed, as any use of them would: a second
+ * mark activates a folio, and reclaim treats a referenced one as in use.
+ * LRU_DEPRIO deactivates them.  Both go through the per-CPU LRU batches, so
+ * no isolation is needed.
  */
 static unsigned long damon_pa_lru_move(struct damon_region *r,
-				       struct damos *s, bool prio)
+				       struct damos *s, bool prio,
+				       unsigned long *sz_passed)
 {
 	unsigned long addr = r->ar.start, applied = 0;
 	struct folio *folio;
 
-	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
-		if (!damos_folio_filtered_out(s, folio)) {
+	while ((folio = damon_pa_next_folio(&addr, r))) {
+		if (damon_pa_may_act(s, folio, sz_passed)) {
 			if (prio)
-				folio_activate(folio);
+				folio_mark_accessed(folio);
 			else
 				folio_deactivate(folio);
 			applied += folio_size(folio);
@@ -215,7 +251,7 @@ static unsigned long damon_pa_migrate_list(struct list_head *folios, int nid)
 }
 
 static unsigned long damon_pa_migrate(struct damon_region *r,
-				      struct damos *s)
+				      struct damos *s, unsigned long *sz_passed)
 {
 	unsigned long addr = r->ar.start, nr_moved = 0;
 	unsigned int nr_isolated = 0;
@@ -223,14 +259,14 @@ static unsigned long damon_pa_migrate(struct damon_region *r,
 	LIST_HEAD(isolated);
 	struct folio *folio;
 
+	/* the node may have lost its memory since the scheme was set */
 	if (!IS_ENABLED(CONFIG_MIGRATION) || nid < 0 || nid >= MAX_NUMNODES ||
 	    !node_state(nid, N_MEMORY))
 		return 0;
 
-	while ((folio = damon_pa_next_folio(&addr, r->ar.end))) {
-		if (folio_nid(folio) != nid &&
-		    !damos_folio_filtered_out(s, folio) &&
-		    folio_isolate_lru(folio)) {
+	while ((folio = damon_pa_next_folio(&addr, r))) {
+		if (damon_pa_may_act(s, folio, sz_passed) &&
+		    folio_nid(folio) != nid && folio_isolate_lru(folio)) {
 			list_add_tail(&folio->lru, &isolated);
 			/* migration and putback both undo this */
 			node_stat_mod_folio(folio, NR_ISOLATED_ANON +
@@ -249,23 +285,46 @@ static unsigned long damon_pa_migrate(struct damon_region *r,
 	return nr_moved * PAGE_SIZE;
 }
 
+/*
+ * DAMOS_STAT changes nothing; with per-folio filters it still finds out how
+ * much of the region they let through, which is all it reports.
+ */
+static unsigned long damon_pa_stat(struct damon_region *r, struct damos *s,
+				   unsigned long *sz_passed)
+{
+	unsigned long addr = r->ar.start;
+	struct folio *folio;
+
+	if (!damos_has_folio_filter(s, NR_DAMOS_FILTER_TYPES))
+		return 0;
+	while ((folio = damon_pa_next_folio(&addr, r))) {
+		damon_pa_may_act(s, folio, sz_passed);
+		folio_put(folio);
+		cond_resched();
+	}
+	return 0;
+}
+
 static unsigned long damon_pa_apply_scheme(struct damon_ctx *ctx,
 					   struct damon_target *t,
 					   struct damon_region *r,
-					   struct damos *s)
+					   struct damos *s,
+					   unsigned long *sz_filter_passed)
 {
 	switch (s->action) {
 	case DAMOS_PAGEOUT:
-		return damon_pa_pageout(r, s);
+		return damon_pa_pageout(r, s, sz_filter_passed);
 	case DAMOS_LRU_PRIO:
-		return damon_pa_lru_move(r, s, true);
+		return damon_pa_lru_move(r, s, true, sz_filter_passed);
 	case DAMOS_LRU_DEPRIO:
-		return damon_pa_lru_move(r, s, false);
+		return damon_pa_lru_move(r, s, false, sz_filter_passed);
 	case DAMOS_MIGRATE_HOT:
 	case DAMOS_MIGRATE_COLD:
-		return damon_pa_migrate(r, s);
+		return damon_pa_migrate(r, s, sz_filter_passed);
+	case DAMOS_STAT:
+		return damon_pa_stat(r, s, sz_filter_passed);
 	default:
-		/* DAMOS_STAT, and the madvise() actions of processes */
+		/* the madvise() actions of processes */
 		return 0;
 	}
 }

@@ -82,6 +82,7 @@ struct dadm_tried_region {
 	unsigned long end;
 	unsigned int nr_accesses;
 	unsigned int age;
+	unsigned long sz_filter_passed;
 };
 
 static const char * const dadm_action_words[] = {
@@ -131,6 +132,8 @@ static struct dadm_file dadm_tried_region_files[] = {
 	DADM_VAL(nr_accesses, DADM_RO, DADM_UINT, struct dadm_tried_region,
 		 nr_accesses),
 	DADM_VAL(age, DADM_RO, DADM_UINT, struct dadm_tried_region, age),
+	DADM_VAL(sz_filter_passed, DADM_RO, DADM_ULONG,
+		 struct dadm_tried_region, sz_filter_passed),
 	{ }
 };
 
@@ -161,6 +164,8 @@ static struct dadm_file dadm_stats_files[] = {
 		 nr_applied),
 	DADM_VAL(sz_applied, DADM_RO, DADM_ULONG, struct damos_stat,
 		 sz_applied),
+	DADM_VAL(sz_ops_filter_passed, DADM_RO, DADM_ULONG, struct damos_stat,
+		 sz_ops_filter_passed),
 	DADM_VAL(qt_exceeds, DADM_RO, DADM_ULONG, struct damos_stat,
 		 qt_exceeds),
 	{ }
@@ -311,15 +316,17 @@ static const struct dadm_dir dadm_pattern_dir = {
 
 /* schemes/<N>/ */
 
+/*
+ * A new scheme counts (stat) the regions of an access pattern that is all
+ * zeros, which matches nothing: nothing happens until the user says what to
+ * do to which memory.
+ */
 static void dadm_scheme_init(void *data)
 {
 	struct dadm_scheme *scheme = data;
 
 	scheme->action = DAMOS_STAT;
 	scheme->target_nid = NUMA_NO_NODE;
-	scheme->pattern.sz.max = ULONG_MAX;
-	scheme->pattern.nr_accesses.max = UINT_MAX;
-	scheme->pattern.age.max = UINT_MAX;
 	scheme->wmarks.metric = DAMOS_WMARK_NONE;
 }
 
@@ -707,7 +714,7 @@ static unsigned int dadm_scheme_idx(struct dadm_walk *walk,
 
 static void dadm_walk_fn(void *data, struct damon_ctx *ctx,
 			 struct damon_target *t, struct damon_region *r,
-			 struct damos *s)
+			 struct damos *s, unsigned long sz_filter_passed)
 {
 	struct dadm_walk *walk = data;
 	struct dadm_walk_scheme *ws;
@@ -727,8 +734,9 @@ static void dadm_walk_fn(void *data, struct damon_ctx *ctx,
 		return;
 	seen->region.start = r->ar.start;
 	seen->region.end = r->ar.end;
-	seen->region.nr_accesses = r->nr_accesses;
+	seen->region.nr_accesses = damon_nr_accesses_now(ctx, r);
 	seen->region.age = r->age;
+	seen->region.sz_filter_passed = sz_filter_passed;
 	list_add_tail(&seen->list, &ws->seen);
 	ws->nr_seen++;
 }

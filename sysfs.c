@@ -184,7 +184,7 @@ static void dadm_context_init(void *data)
 	dc->ops = DAMON_OPS_VADDR;
 	dc->attrs.intervals.sample_us = 5000;
 	dc->attrs.intervals.aggr_us = 100000;
-	dc->attrs.intervals.update_us = 1000000;
+	dc->attrs.intervals.update_us = 60000000;
 	dc->attrs.nr_regions.min = 10;
 	dc->attrs.nr_regions.max = 1000;
 }

@@ -499,10 +499,16 @@ static unsigned long damon_va_mapped_bytes(struct mm_struct *mm,
 	return bytes;
 }
 
+/*
+ * The per-page filters (anon, memcg, young) are judged by paddr only, as a
+ * madvise() call has no say about single pages: nothing is counted as having
+ * passed them here.
+ */
 static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 					   struct damon_target *t,
 					   struct damon_region *r,
-					   struct damos *s)
+					   struct damos *s,
+					   unsigned long *sz_filter_passed)
 {
 	int behavior = damon_va_madv_behavior(s->action);
 	unsigned long applied = 0;

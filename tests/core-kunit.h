@@ -201,7 +201,8 @@ struct dct_fake {
 
 static unsigned long dct_fake_apply(struct damon_ctx *ctx,
 				    struct damon_target *t,
-				    struct damon_region *r, struct damos *s)
+				    struct damon_region *r, struct damos *s,
+				    unsigned long *sz_filter_passed)
 {
 	struct kunit *test = kunit_get_current_test();
 	struct dct_fake *fake = test->priv;
@@ -277,6 +278,8 @@ static struct damos *dct_add_scheme(struct kunit *test, struct damon_ctx *ctx,
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	damon_add_scheme(ctx, s);
 	damos_init_runtime(ctx, s);
+	/* due now, as at the end of the first aggregation interval */
+	s->next_apply_sis = ctx->passed_sample_intervals;
 	return s;
 }
 
@@ -609,6 +612,30 @@ static void dct_test_kdamond_merge_thres_bounds(struct kunit *test)
 }
 
 /*
+ * A zero threshold (a nearly idle interval) still doubles, from one on, and
+ * the doubling ends at the highest frequency possible, even where that is
+ * close to UINT_MAX, instead of wrapping and looping for ever.
+ */
+static void dct_test_kdamond_merge_thres_zero(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1), 0, 0 },
+		{ DCT_PG(1), DCT_PG(2), UINT_MAX, 0 },
+		{ DCT_PG(2), DCT_PG(3), 0, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+
+	ctx->attrs.sample_interval = 1;
+	ctx->attrs.aggr_interval = ULONG_MAX;
+	KUNIT_ASSERT_EQ(test, damon_max_nr_accesses(&ctx->attrs), UINT_MAX);
+	ctx->attrs.max_nr_regions = 1;
+	kdamond_merge_regions(ctx, 0, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 1U);
+	dct_check_sane(test, t);
+}
+
+/*
  * A region of 1000 pages is cut at a multiple of 100 pages, so splitting it
  * always works, whatever the random numbers; each split adds one region.
  */
@@ -721,18 +748,19 @@ static void dct_test_kdamond_split_regions(struct kunit *test)
 	struct damon_ctx *ctx = dct_new_ctx(test);
 	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
 	struct dct_spans *before = dct_spans_of(test, t);
-	unsigned long last_nr = 0;
 
 	ctx->attrs.max_nr_regions = 7;
-	kdamond_split_regions(ctx, &last_nr);
+	kdamond_split_regions(ctx);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 4U);
-	KUNIT_EXPECT_EQ(test, last_nr, 4UL);
+	/* the count before the split is what the next split compares with */
+	KUNIT_EXPECT_EQ(test, ctx->nr_regions_before_split, 2UL);
 	dct_check_ctx(test, ctx, 4, 7);
 	dct_expect_same_bytes(test, t, before);
 
-	/* 4 > 7 / 2 */
-	kdamond_split_regions(ctx, &last_nr);
+	/* 4 > 7 / 2: no split, and the count of the last one stays */
+	kdamond_split_regions(ctx);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 4U);
+	KUNIT_EXPECT_EQ(test, ctx->nr_regions_before_split, 2UL);
 	dct_expect_same_bytes(test, t, before);
 }
 
@@ -744,23 +772,31 @@ static void dct_test_kdamond_split_regions_three(struct kunit *test)
 	};
 	struct damon_ctx *ctx = dct_new_ctx(test);
 	struct damon_target *t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
-	unsigned long last_nr = 2;
 
-	/* the same count as after the last split, but 2 > 5 / 3: halves */
-	ctx->attrs.max_nr_regions = 5;
-	kdamond_split_regions(ctx, &last_nr);
+	/* the same count as before the last split, but 2 >= 6 / 3: halves */
+	ctx->nr_regions_before_split = 2;
+	ctx->attrs.max_nr_regions = 6;
+	kdamond_split_regions(ctx);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 4U);
-	KUNIT_EXPECT_EQ(test, last_nr, 4UL);
 
+	/* merging undid the split: the count is back, so thirds */
 	damon_merge_regions_of(t, 0, ULONG_MAX);
 	damon_merge_regions_of(t, 0, ULONG_MAX);
 	KUNIT_ASSERT_EQ(test, damon_nr_regions(t), 2U);
-	last_nr = 2;
-	ctx->attrs.max_nr_regions = 6;
-	kdamond_split_regions(ctx, &last_nr);
+	ctx->attrs.max_nr_regions = 9;
+	kdamond_split_regions(ctx);
 	KUNIT_EXPECT_EQ(test, damon_nr_regions(t), 6U);
-	KUNIT_EXPECT_EQ(test, last_nr, 6UL);
+	KUNIT_EXPECT_EQ(test, ctx->nr_regions_before_split, 2UL);
 	dct_check_ctx(test, ctx, 6, 6);
+
+	/* a count that changed since the last split: halves again */
+	damon_merge_regions_of(t, 0, ULONG_MAX);
+	KUNIT_ASSERT_LT(test, damon_nr_regions(t), 6U);
+	ctx->attrs.max_nr_regions = 100;
+	ctx->nr_regions_before_split = 1;
+	kdamond_split_regions(ctx);
+	KUNIT_EXPECT_EQ(test, damon_nr_regions(t),
+			2 * (unsigned int)ctx->nr_regions_before_split);
 }
 
 static void dct_test_region_sz_limit(struct kunit *test)
@@ -1047,6 +1083,7 @@ static struct kunit_case dct_regions_cases[] = {
 	KUNIT_CASE(dct_test_kdamond_merge_targets),
 	KUNIT_CASE(dct_test_kdamond_merge_doubles_thres),
 	KUNIT_CASE(dct_test_kdamond_merge_thres_bounds),
+	KUNIT_CASE(dct_test_kdamond_merge_thres_zero),
 	KUNIT_CASE(dct_test_split_regions_of_two),
 	KUNIT_CASE(dct_test_split_regions_of_three),
 	KUNIT_CASE(dct_test_split_regions_of_small),
@@ -1114,16 +1151,22 @@ static void dct_test_max_nr_accesses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_max_nr_accesses(&attrs), 1U);
 }
 
+/* A tenth of the highest frequency seen, not of the highest possible one. */
 static void dct_test_similarity_thres(struct kunit *test)
 {
 	struct damon_ctx *ctx = dct_new_ctx(test);
 
-	/* the defaults: 20 samples per aggregation */
+	ctx->max_nr_accesses = 20;
 	KUNIT_EXPECT_EQ(test, damon_similarity_thres(ctx), 2U);
 	ctx->attrs.aggr_interval = 1000 * ctx->attrs.sample_interval;
+	KUNIT_EXPECT_EQ(test, damon_similarity_thres(ctx), 2U);
+	ctx->max_nr_accesses = 1000;
 	KUNIT_EXPECT_EQ(test, damon_similarity_thres(ctx), 100U);
-	ctx->attrs.aggr_interval = 9 * ctx->attrs.sample_interval;
-	KUNIT_EXPECT_EQ(test, damon_similarity_thres(ctx), 1U);
+	/* a nearly idle space: any difference keeps regions apart */
+	ctx->max_nr_accesses = 9;
+	KUNIT_EXPECT_EQ(test, damon_similarity_thres(ctx), 0U);
+	ctx->max_nr_accesses = 0;
+	KUNIT_EXPECT_EQ(test, damon_similarity_thres(ctx), 0U);
 }
 
 static void dct_test_age_region(struct kunit *test)
@@ -1153,7 +1196,7 @@ static void dct_test_age_region(struct kunit *test)
 	kfree(r);
 }
 
-/* kdamond_age_regions() uses a tenth of the maximum nr_accesses. */
+/* kdamond_age_regions() uses a tenth of the highest nr_accesses seen. */
 static void dct_test_kdamond_age_regions(struct kunit *test)
 {
 	static const struct dct_rgn in[] = {
@@ -1170,6 +1213,7 @@ static void dct_test_kdamond_age_regions(struct kunit *test)
 
 	damon_for_each_region(r, t)
 		r->last_nr_accesses = last[i++];
+	ctx->max_nr_accesses = 20;
 	kdamond_age_regions(ctx);
 	i = 0;
 	damon_for_each_region(r, t) {
@@ -1225,7 +1269,6 @@ static void dct_test_adaptive_cycle(struct kunit *test)
 	struct damon_ctx *ctx = dct_new_ctx(test);
 	struct dct_spans *a_before, *b_before;
 	struct damon_target *a, *b, *t;
-	unsigned long last_nr = 0;
 	struct damon_region *r;
 	int round;
 
@@ -1241,16 +1284,20 @@ static void dct_test_adaptive_cycle(struct kunit *test)
 	for (round = 0; round < 30; round++) {
 		unsigned int max = damon_max_nr_accesses(&ctx->attrs);
 
+		ctx->max_nr_accesses = 0;
 		damon_for_each_target(t, ctx) {
-			damon_for_each_region(r, t)
+			damon_for_each_region(r, t) {
 				r->nr_accesses = get_random_u32_below(max + 1);
+				ctx->max_nr_accesses = max(ctx->max_nr_accesses,
+							   r->nr_accesses);
+			}
 		}
 		kdamond_age_regions(ctx);
 		kdamond_merge_regions(ctx, damon_similarity_thres(ctx),
 				      damon_region_sz_limit(ctx));
 		dct_check_ctx(test, ctx, 4, 24);
 		kdamond_reset_aggregated(ctx);
-		kdamond_split_regions(ctx, &last_nr);
+		kdamond_split_regions(ctx);
 		dct_check_ctx(test, ctx, 4, 24);
 		dct_expect_same_bytes(test, a, a_before);
 		dct_expect_same_bytes(test, b, b_before);
@@ -1758,6 +1805,7 @@ static struct kunit_suite dct_attrs_suite = {
 
 static void dct_test_pattern_match(struct kunit *test)
 {
+	struct damon_ctx *ctx = dct_new_ctx(test);
 	struct damos_access_pattern p = {
 		.min_sz_region = DCT_PG(2), .max_sz_region = DCT_PG(4),
 		.min_nr_accesses = 3, .max_nr_accesses = 5,
@@ -1768,28 +1816,28 @@ static void dct_test_pattern_match(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	r->nr_accesses = 3;
 	r->age = 10;
-	KUNIT_EXPECT_TRUE(test, damos_pattern_match(&p, r));
+	KUNIT_EXPECT_TRUE(test, damos_pattern_match(ctx, &p, r));
 	r->ar.end = DCT_PG(4);
 	r->nr_accesses = 5;
 	r->age = 20;
-	KUNIT_EXPECT_TRUE(test, damos_pattern_match(&p, r));
+	KUNIT_EXPECT_TRUE(test, damos_pattern_match(ctx, &p, r));
 
 	r->ar.end = DCT_PG(4) + 1;
-	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(ctx, &p, r));
 	r->ar.end = DCT_PG(2) - 1;
-	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(ctx, &p, r));
 	r->ar.end = DCT_PG(3);
 	r->nr_accesses = 6;
-	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(ctx, &p, r));
 	r->nr_accesses = 2;
-	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(ctx, &p, r));
 	r->nr_accesses = 4;
 	r->age = 21;
-	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(ctx, &p, r));
 	r->age = 9;
-	KUNIT_EXPECT_FALSE(test, damos_pattern_match(&p, r));
+	KUNIT_EXPECT_FALSE(test, damos_pattern_match(ctx, &p, r));
 	r->age = 15;
-	KUNIT_EXPECT_TRUE(test, damos_pattern_match(&p, r));
+	KUNIT_EXPECT_TRUE(test, damos_pattern_match(ctx, &p, r));
 	kfree(r);
 }
 
@@ -1985,13 +2033,17 @@ static void dct_test_tune_size(struct kunit *test)
 	/* by one byte at least */
 	KUNIT_EXPECT_EQ(test, damos_tune_size(1, 9999), 2UL);
 	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 10000), 1000UL);
-	/* overshooting it shrinks the size, by half at most */
-	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 15000), 750UL);
-	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 20000), 500UL);
-	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 40000), 500UL);
-	KUNIT_EXPECT_EQ(test, damos_tune_size(3, 20000), 2UL);
-	/* and never to zero */
-	KUNIT_EXPECT_EQ(test, damos_tune_size(1, 20000), 1UL);
+	/* overshooting it shrinks the size in proportion too */
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 12000), 800UL);
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 15000), 500UL);
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 19999), 1UL);
+	KUNIT_EXPECT_EQ(test, damos_tune_size(3, 15000), 2UL);
+	/* twice the goal or more: down to the minimum at once */
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1000, 20000), 1UL);
+	KUNIT_EXPECT_EQ(test, damos_tune_size(ULONG_MAX, 40000), 1UL);
+	/* never to zero */
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1, 15000), 1UL);
+	KUNIT_EXPECT_EQ(test, damos_tune_size(1, 19999), 1UL);
 }
 
 static void dct_test_goal_achievement_bp(struct kunit *test)
@@ -2007,8 +2059,11 @@ static void dct_test_goal_achievement_bp(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damos_goal_achievement_bp(&s->quota), 10000UL);
 	g->current_value = 500;
 	KUNIT_EXPECT_EQ(test, damos_goal_achievement_bp(&s->quota), 20000UL);
+	/* a goal that aims at zero is ignored */
 	g->target_value = 0;
-	KUNIT_EXPECT_EQ(test, damos_goal_achievement_bp(&s->quota), 10000UL);
+	KUNIT_EXPECT_EQ(test, damos_goal_achievement_bp(&s->quota), 0UL);
+	KUNIT_EXPECT_FALSE(test, damos_has_goal(&s->quota));
+	KUNIT_EXPECT_FALSE(test, damos_quota_set(&s->quota));
 
 	/* the most achieved goal decides */
 	g->target_value = 100;
@@ -2032,10 +2087,11 @@ static void dct_test_effective_quota_sz_ms(struct kunit *test)
 	q->sz = DCT_PG(10);
 	damos_set_effective_quota(q);
 	KUNIT_EXPECT_EQ(test, q->esz, DCT_PG(10));
-	/* one region's worth at least */
+	/* less than a page is what it is: enough for nothing */
 	q->sz = 100;
 	damos_set_effective_quota(q);
-	KUNIT_EXPECT_EQ(test, q->esz, DCT_PG(1));
+	KUNIT_EXPECT_EQ(test, q->esz, 100UL);
+	KUNIT_EXPECT_TRUE(test, damos_quota_spent(s));
 
 	/* with less than a millisecond measured, assume 1 MiB per ms */
 	q->sz = 0;
@@ -2076,8 +2132,8 @@ static void dct_test_effective_quota_goals(struct kunit *test)
 	damos_set_effective_quota(q);
 	KUNIT_EXPECT_EQ(test, q->esz, 3UL * SZ_1M);
 	KUNIT_EXPECT_EQ(test, q->esz_bp, 8UL * SZ_1M);
-	/* twice the goal halves it */
-	g->current_value = 200;
+	/* half again the goal halves it */
+	g->current_value = 150;
 	damos_set_effective_quota(q);
 	KUNIT_EXPECT_EQ(test, q->esz_bp, 4UL * SZ_1M);
 	KUNIT_EXPECT_EQ(test, q->esz, 3UL * SZ_1M);
@@ -2087,6 +2143,17 @@ static void dct_test_effective_quota_goals(struct kunit *test)
 	g->current_value = 100;
 	damos_set_effective_quota(q);
 	KUNIT_EXPECT_EQ(test, q->esz, 2UL * SZ_1M);
+	/* twice the goal: the minimum, from where missing it grows again */
+	g->current_value = 200;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 1UL);
+	g->current_value = 0;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 2UL);
+	/* a goal of zero is no goal: the size quota alone is left */
+	g->target_value = 0;
+	damos_set_effective_quota(q);
+	KUNIT_EXPECT_EQ(test, q->esz, 3UL * SZ_1M);
 }
 
 /* A new charge window starts when the reset interval is over. */

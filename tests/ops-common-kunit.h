@@ -145,24 +145,33 @@ static void damon_ops_test_age(struct kunit *test)
 			DAMOS_MAX_SCORE);
 }
 
-/* No weight at all weighs both signals equally; no attribute divides by 0. */
+/*
+ * No weight at all is no preference: every region ties, hot or cold, so
+ * that a quota goes round in address order.  No attribute divides by zero.
+ */
 static void damon_ops_test_zero_weights(struct kunit *test)
 {
 	struct damon_ctx *c = damon_ops_test_ctx(test);
 	struct damos *none = damon_ops_test_scheme(test, DAMOS_PAGEOUT, 0, 0);
 	struct damos *even = damon_ops_test_scheme(test, DAMOS_PAGEOUT, 7, 7);
+	int tie = damon_ops_test_hot(c, none, 0, 0);
 
-	KUNIT_EXPECT_EQ(test, damon_ops_test_hot(c, none, 20, 10), 84);
-	KUNIT_EXPECT_EQ(test, damon_ops_test_hot(c, none, 20, 10),
-			damon_ops_test_hot(c, even, 20, 10));
-	KUNIT_EXPECT_EQ(test, damon_ops_test_cold(c, none, 3, 40),
-			damon_ops_test_cold(c, even, 3, 40));
+	KUNIT_EXPECT_EQ(test, damon_ops_test_hot(c, none, 20, 10), tie);
+	KUNIT_EXPECT_EQ(test, damon_ops_test_hot(c, none, 3, UINT_MAX), tie);
+	KUNIT_EXPECT_EQ(test, damon_ops_test_cold(c, none, 20, 10),
+			DAMOS_MAX_SCORE - tie);
+	KUNIT_EXPECT_EQ(test, damon_ops_test_cold(c, none, 0, UINT_MAX),
+			DAMOS_MAX_SCORE - tie);
+	/* weights, even equal ones, do rank */
+	KUNIT_EXPECT_GT(test, damon_ops_test_hot(c, even, 20, 10),
+			damon_ops_test_hot(c, even, 0, 10));
 
 	/* max nr_accesses falls back to one without intervals */
 	c->attrs.sample_interval = 0;
 	c->attrs.aggr_interval = 0;
-	KUNIT_EXPECT_EQ(test, damon_ops_test_hot(c, none, 0, 0), 24);
-	KUNIT_EXPECT_EQ(test, damon_ops_test_hot(c, none, 1, 1000), 74);
+	KUNIT_EXPECT_EQ(test, damon_ops_test_hot(c, even, 0, 0), 24);
+	KUNIT_EXPECT_EQ(test, damon_ops_test_hot(c, even, 1, 1000), 74);
+	KUNIT_EXPECT_EQ(test, damon_ops_test_hot(c, none, 1, 1000), tie);
 }
 
 static void damon_ops_test_in_range(struct kunit *test, struct damon_ctx *c,

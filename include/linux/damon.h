@@ -183,6 +183,14 @@ struct damos_quota {
 	unsigned int min_score;
 	/* goal-tuned size quota, in bytes (0 until the first tuning) */
 	unsigned long esz_bp;
+	/*
+	 * Where the last charge window ran out of quota: the next one
+	 * resumes there (target index, address), so that a quota smaller
+	 * than the matching memory walks all of it in turn.
+	 */
+	bool resume;
+	unsigned int resume_target;
+	unsigned long resume_addr;
 };
 
 /**
@@ -224,11 +232,14 @@ struct damos_watermarks {
  * @sz_tried:	Total bytes of those regions.
  * @nr_applied:	Regions the action was applied to, fully or in part.
  * @sz_applied:	Bytes the action was actually applied to.
+ * @sz_ops_filter_passed:	Bytes of the tried regions that the filters
+ *			judged by the operations set (per page) let through.
  * @qt_exceeds:	Charge windows in which the quota was used up.
  */
 struct damos_stat {
 	unsigned long nr_tried, sz_tried;
 	unsigned long nr_applied, sz_applied;
+	unsigned long sz_ops_filter_passed;
 	unsigned long qt_exceeds;
 };
 
@@ -355,7 +366,9 @@ enum damon_ops_id {
  * @get_scheme_score:	Priority of a region for a scheme, 0 to
  *			%DAMOS_MAX_SCORE; higher goes first under a quota.
  * @apply_scheme:	Apply the scheme's action to a region; return the
- *			number of bytes it was applied to.
+ *			number of bytes it was applied to, and add to the
+ *			last argument the bytes that the per-page filters of
+ *			the scheme let through.
  * @target_valid:	Whether the target can still be monitored (its process
  *			is alive, for instance).
  * @cleanup:		Release what @init set up.
@@ -375,7 +388,8 @@ struct damon_operations {
 				struct damon_region *r, struct damos *s);
 	unsigned long (*apply_scheme)(struct damon_ctx *ctx,
 				      struct damon_target *t,
-				      struct damon_region *r, struct damos *s);
+				      struct damon_region *r, struct damos *s,
+				      unsigned long *sz_filter_passed);
 	void (*cleanup)(struct damon_ctx *ctx);
 };
 
@@ -402,8 +416,9 @@ struct damon_call_control {
 
 /**
  * struct damos_walk_control - A visit of the regions schemes are applied to.
- * @walk_fn:	Called in the kdamond for every region a scheme is about to
- *		be applied to, before its action and quota.
+ * @walk_fn:	Called in the kdamond for every region a scheme was applied
+ *		to, right after its action, with the bytes of the region
+ *		that the per-page filters let through as last argument.
  * @data:	First argument of @walk_fn.
  *
  * See damos_walk().
@@ -411,7 +426,7 @@ struct damon_call_control {
 struct damos_walk_control {
 	void (*walk_fn)(void *data, struct damon_ctx *ctx,
 			struct damon_target *t, struct damon_region *r,
-			struct damos *s);
+			struct damos *s, unsigned long sz_filter_passed);
 	void *data;
 /* private: */
 	struct completion completion;
@@ -458,6 +473,10 @@ struct damon_ctx {
 	unsigned long passed_sample_intervals;
 	unsigned long next_aggregation_sis;
 	unsigned long next_ops_update_sis;
+	/* highest nr_accesses the last access check found */
+	unsigned int max_nr_accesses;
+	/* regions before the last split, to notice when splits stall */
+	unsigned long nr_regions_before_split;
 	/* when the watermarks are next checked, in jiffies */
 	unsigned long next_wmarks_check;
 	/*
@@ -586,6 +605,35 @@ static inline unsigned int damon_max_nr_accesses(const struct damon_attrs *attrs
 	return clamp_t(unsigned long,
 		       attrs->aggr_interval / attrs->sample_interval,
 		       1, UINT_MAX);
+}
+
+/**
+ * damon_nr_accesses_now() - A region's access frequency at this moment.
+ * @ctx:	The monitoring context of the region.
+ * @r:		The region.
+ *
+ * &damon_region->nr_accesses only counts the sampling intervals of the
+ * aggregation interval under way, so it is a full measure only at the end
+ * of one.  Schemes may be applied at any sampling interval, though: for
+ * them, the part of the aggregation interval still to come is filled in
+ * with the frequency of the previous one, as if the region kept its pace.
+ * At the end of an aggregation interval this is exactly @r->nr_accesses.
+ *
+ * Return: the estimated number of accessed sampling intervals per
+ * aggregation interval.
+ */
+static inline unsigned int damon_nr_accesses_now(const struct damon_ctx *ctx,
+						 const struct damon_region *r)
+{
+	unsigned long window = damon_max_nr_accesses(&ctx->attrs);
+	unsigned long left = 0;
+
+	if (ctx->next_aggregation_sis > ctx->passed_sample_intervals)
+		left = min(ctx->next_aggregation_sis -
+			   ctx->passed_sample_intervals, window);
+	return min_t(u64, r->nr_accesses +
+		     div64_u64((u64)r->last_nr_accesses * left, window),
+		     UINT_MAX);
 }
 
 /**

@@ -47,14 +47,17 @@ TRACE_EVENT(damon_aggregated,
  * One event per region a scheme is about to apply its action to, after the
  * access pattern, the core-judged filters and the quota let it through.
  * The indexes locate the context in its kdamond, the scheme in its context
- * and the target in its context.
+ * and the target in its context.  Schemes may run in the middle of an
+ * aggregation interval: nr_accesses is the frequency the scheme judged the
+ * region by (see damon_nr_accesses_now()).
  */
 TRACE_EVENT(damos_before_apply,
 	    TP_PROTO(unsigned int context_idx, unsigned int scheme_idx,
 		     unsigned int target_idx, struct damon_region *r,
-		     unsigned int nr_regions),
+		     unsigned int nr_accesses, unsigned int nr_regions),
 
-	    TP_ARGS(context_idx, scheme_idx, target_idx, r, nr_regions),
+	    TP_ARGS(context_idx, scheme_idx, target_idx, r, nr_accesses,
+		    nr_regions),
 
 	    TP_STRUCT__entry(__field(unsigned long, start)
 			     __field(unsigned long, end)
@@ -67,7 +70,7 @@ TRACE_EVENT(damos_before_apply,
 
 	    TP_fast_assign(__entry->start = r->ar.start;
 			   __entry->end = r->ar.end;
-			   __entry->nr_accesses = r->nr_accesses;
+			   __entry->nr_accesses = nr_accesses;
 			   __entry->age = r->age;
 			   __entry->nr_regions = nr_regions;
 			   __entry->context_idx = context_idx;
