@@ -2663,6 +2663,241 @@ static void dct_test_throughput_no_overflow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->quota.esz, 10UL * NSEC_PER_MSEC);
 }
 
+/*
+ * Mid-aggregation, the frequency is the count so far plus the previous
+ * interval's pace over the samples still to come.
+ */
+static void dct_test_nr_accesses_now(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_region *r = damon_new_region(0, DCT_PG(1));
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	/* 20 samples per aggregation; 5 of them passed */
+	ctx->passed_sample_intervals = 105;
+	ctx->next_aggregation_sis = 120;
+	r->nr_accesses = 3;
+	r->last_nr_accesses = 8;
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_now(ctx, r), 3U + 8 * 15 / 20);
+	/* at the end of the interval: the count itself */
+	ctx->passed_sample_intervals = 120;
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_now(ctx, r), 3U);
+	/* a retimed interval never counts more than one previous interval */
+	ctx->passed_sample_intervals = 0;
+	ctx->next_aggregation_sis = ULONG_MAX;
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_now(ctx, r), 11U);
+	r->nr_accesses = UINT_MAX;
+	r->last_nr_accesses = UINT_MAX;
+	KUNIT_EXPECT_EQ(test, damon_nr_accesses_now(ctx, r), UINT_MAX);
+	kfree(r);
+}
+
+/*
+ * A quota smaller than the matching memory goes round all of it: each
+ * charge window resumes where the previous one ran out, across targets,
+ * and starts over once the end was reached.
+ */
+static void dct_test_apply_rotation(struct kunit *test)
+{
+	static const struct dct_rgn a_in[] = {
+		{ DCT_PG(0), DCT_PG(4), 1, 0 },
+		{ DCT_PG(4), DCT_PG(6), 1, 0 },
+	};
+	static const struct dct_rgn b_in[] = {
+		{ DCT_PG(10), DCT_PG(13), 1, 0 },
+	};
+	/* [3, 4) and [4, 6) share a window; [10, 13) uses one up alone */
+	static const struct damon_addr_range want[] = {
+		{ DCT_PG(0), DCT_PG(3) }, { DCT_PG(3), DCT_PG(4) },
+		{ DCT_PG(4), DCT_PG(6) }, { DCT_PG(10), DCT_PG(13) },
+		{ DCT_PG(0), DCT_PG(3) },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damon_target *a, *b;
+	struct damos *s;
+	unsigned int i, call = 0;
+
+	a = dct_add_target(test, ctx, a_in, ARRAY_SIZE(a_in));
+	b = dct_add_target(test, ctx, b_in, ARRAY_SIZE(b_in));
+	s = dct_add_scheme(test, ctx, &dct_any, DCT_PG(3));
+	/* every pass opens a new window */
+	s->quota.reset_interval = 0;
+	for (i = 0; i < 4; i++) {
+		ctx->passed_sample_intervals = s->next_apply_sis;
+		kdamond_apply_schemes(ctx);
+	}
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, (unsigned int)ARRAY_SIZE(want));
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		dct_expect_call(test, fake, call++, s, want[i].start,
+				want[i].end);
+	dct_check_sane(test, a);
+	dct_check_sane(test, b);
+	KUNIT_EXPECT_EQ(test, s->stat.sz_tried, DCT_PG(12));
+}
+
+/* A mark whose target went away is forgotten, not waited for forever. */
+static void dct_test_apply_rotation_lost_mark(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(4), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damos *s;
+
+	dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	s = dct_add_scheme(test, ctx, &dct_any, DCT_PG(2));
+	s->quota.reset_interval = 0;
+	s->quota.resume = true;
+	s->quota.resume_target = 3;
+	s->quota.resume_addr = DCT_PG(1);
+	kdamond_apply_schemes(ctx);
+	KUNIT_EXPECT_EQ(test, fake->nr_calls, 0U);
+	ctx->passed_sample_intervals = s->next_apply_sis;
+	kdamond_apply_schemes(ctx);
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 1U);
+	dct_expect_call(test, fake, 0, s, DCT_PG(0), DCT_PG(2));
+}
+
+/*
+ * A quota that is not a whole number of pages still marks where it ran out,
+ * and a window with its quota used up keeps the mark for the next one.
+ */
+static void dct_test_apply_rotation_unaligned(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(8), 1, 0 },
+	};
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct dct_fake *fake = dct_use_fake_ops(test, ctx, 100);
+	struct damos *s;
+
+	dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	s = dct_add_scheme(test, ctx, &dct_any, DCT_PG(3) - 1);
+	kdamond_apply_schemes(ctx);
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 1U);
+	dct_expect_call(test, fake, 0, s, DCT_PG(0), DCT_PG(2));
+	KUNIT_EXPECT_TRUE(test, s->quota.resume);
+	/* the same window: nothing to do, and the mark stays */
+	ctx->passed_sample_intervals = s->next_apply_sis;
+	kdamond_apply_schemes(ctx);
+	KUNIT_EXPECT_EQ(test, fake->nr_calls, 1U);
+	KUNIT_EXPECT_TRUE(test, s->quota.resume);
+	/* the next window */
+	s->quota.charged_from = jiffies -
+		msecs_to_jiffies(s->quota.reset_interval) - 1;
+	ctx->passed_sample_intervals = s->next_apply_sis;
+	kdamond_apply_schemes(ctx);
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 2U);
+	dct_expect_call(test, fake, 1, s, DCT_PG(2), DCT_PG(4));
+	KUNIT_EXPECT_EQ(test, s->stat.qt_exceeds, 1UL);
+}
+
+/* Any action but stat restarts the age of the regions it was applied to. */
+static void dct_test_apply_age_reset(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(2), 1, 7 },
+		{ DCT_PG(2), DCT_PG(4), 5, 9 },
+	};
+	static const struct dct_rgn out[] = {
+		{ DCT_PG(0), DCT_PG(2), 1, 0 },
+		{ DCT_PG(2), DCT_PG(4), 5, 9 },
+	};
+	struct damos_access_pattern p = dct_any;
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_target *t;
+	struct damos *count, *act;
+
+	dct_use_fake_ops(test, ctx, 0);
+	t = dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	count = dct_add_scheme(test, ctx, &dct_any, 0);
+	p.max_nr_accesses = 1;
+	act = dct_add_scheme(test, ctx, &p, 0);
+	act->action = DAMOS_PAGEOUT;
+	kdamond_apply_schemes(ctx);
+	/* even though the action applied to nothing */
+	KUNIT_EXPECT_EQ(test, act->stat.sz_applied, 0UL);
+	KUNIT_EXPECT_EQ(test, count->stat.nr_tried, 2UL);
+	dct_expect_regions(test, t, out, ARRAY_SIZE(out));
+}
+
+static void dct_count_accesses(struct damon_ctx *ctx)
+{
+	struct damon_target *t;
+	struct damon_region *r;
+
+	damon_for_each_target(t, ctx)
+		damon_for_each_region(r, t)
+			damon_update_region_access_rate(r, true, &ctx->attrs);
+}
+
+static unsigned int dct_check_all_accessed(struct damon_ctx *ctx)
+{
+	dct_count_accesses(ctx);
+	return damon_max_nr_accesses(&ctx->attrs);
+}
+
+/*
+ * The kdamond's sampling loop applies a scheme at its own apply interval,
+ * even one shorter than the aggregation interval, and one without an apply
+ * interval once per aggregation interval.
+ */
+static void dct_test_sample_apply_intervals(struct kunit *test)
+{
+	static const struct dct_rgn in[] = {
+		{ DCT_PG(0), DCT_PG(1), 0, 0 },
+	};
+	struct damos_access_pattern p = dct_any;
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *every_aggr, *tenfold;
+	int i;
+
+	dct_use_fake_ops(test, ctx, 100);
+	ctx->ops.check_accesses = dct_check_all_accessed;
+	ctx->attrs.sample_interval = 100;
+	ctx->attrs.aggr_interval = 2000;
+	dct_add_target(test, ctx, in, ARRAY_SIZE(in));
+	/* the estimate finds the region fully accessed from the start */
+	p.min_nr_accesses = 20;
+	every_aggr = dct_add_scheme(test, ctx, &p, 0);
+	tenfold = dct_add_scheme(test, ctx, &p, 0);
+	tenfold->apply_interval_us = 200;
+	KUNIT_ASSERT_EQ(test, damon_set_attrs(ctx, &ctx->attrs), 0);
+	for (i = 0; i < 40; i++)
+		kdamond_sample(ctx);
+	KUNIT_EXPECT_EQ(test, ctx->passed_sample_intervals, 40UL);
+	/* the first aggregation interval found nothing yet to go by */
+	KUNIT_EXPECT_EQ(test, every_aggr->stat.nr_tried, 2UL);
+	KUNIT_EXPECT_EQ(test, tenfold->stat.nr_tried, 11UL);
+}
+
+/* Migrations must go to a node with memory; other actions need no node. */
+static void dct_test_valid_schemes(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+	struct damon_ctx *src = dct_new_ctx(test);
+
+	KUNIT_EXPECT_TRUE(test, damon_valid_schemes(ctx));
+	s->action = DAMOS_MIGRATE_COLD;
+	KUNIT_EXPECT_FALSE(test, damon_valid_schemes(ctx));
+	s->target_nid = MAX_NUMNODES;
+	KUNIT_EXPECT_FALSE(test, damon_valid_schemes(ctx));
+	s->target_nid = first_memory_node;
+	KUNIT_EXPECT_TRUE(test, damon_valid_schemes(ctx));
+	s->action = NR_DAMOS_ACTIONS;
+	KUNIT_EXPECT_FALSE(test, damon_valid_schemes(ctx));
+
+	/* a commit of an invalid scheme changes nothing */
+	dct_add_scheme(test, src, &dct_any, 0)->action = DAMOS_MIGRATE_HOT;
+	s->action = DAMOS_STAT;
+	KUNIT_EXPECT_EQ(test, damon_commit_ctx(ctx, src), -EINVAL);
+	KUNIT_EXPECT_EQ(test, s->action, DAMOS_STAT);
+	KUNIT_EXPECT_EQ(test, damon_start(&src, 1, false), -EINVAL);
+}
+
 static struct kunit_case dct_schemes_cases[] = {
 	KUNIT_CASE(dct_test_pattern_match),
 	KUNIT_CASE(dct_test_core_filter_match),
@@ -2693,6 +2928,13 @@ static struct kunit_case dct_schemes_cases[] = {
 	KUNIT_CASE(dct_test_split_at_filters_nested),
 	KUNIT_CASE(dct_test_commit_same_ops_id),
 	KUNIT_CASE(dct_test_throughput_no_overflow),
+	KUNIT_CASE(dct_test_nr_accesses_now),
+	KUNIT_CASE(dct_test_apply_rotation),
+	KUNIT_CASE(dct_test_apply_rotation_lost_mark),
+	KUNIT_CASE(dct_test_apply_rotation_unaligned),
+	KUNIT_CASE(dct_test_apply_age_reset),
+	KUNIT_CASE(dct_test_sample_apply_intervals),
+	KUNIT_CASE(dct_test_valid_schemes),
 	{}
 };
 
