@@ -1933,6 +1933,8 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 	mutex_lock(&ctx->call_controls_lock);
 	list_add_tail(&control->list, &ctx->call_controls);
 	mutex_unlock(&ctx->call_controls_lock);
+	/* a kdamond waiting for its watermarks may sleep for long */
+	wake_up_process(ctx->kdamond);
 	mutex_unlock(&ctx->kdamond_lock);
 
 	if (control->repeat)
@@ -1973,6 +1975,8 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 	else
 		WRITE_ONCE(ctx->walk_control, control);
 	mutex_unlock(&ctx->walk_control_lock);
+	if (!err)
+		wake_up_process(ctx->kdamond);
 	mutex_unlock(&ctx->kdamond_lock);
 	if (err)
 		return err;
