@@ -638,11 +638,40 @@ static unsigned long damon_us_to_sis(const struct damon_attrs *attrs,
 	return max(us / attrs->sample_interval, 1UL);
 }
 
-/* Sampling intervals from one apply pass of @s to the next. */
-static unsigned long damos_apply_sis(struct damon_ctx *ctx, struct damos *s)
+/*
+ * The sampling interval count @us microseconds from now.  It saturates
+ * rather than wraps: an interval of centuries is merely never reached,
+ * instead of being due at once.
+ */
+static unsigned long damon_sis_after(struct damon_ctx *ctx, unsigned long us)
 {
-	return damon_us_to_sis(&ctx->attrs,
+	unsigned long now = ctx->passed_sample_intervals;
+	unsigned long sis = damon_us_to_sis(&ctx->attrs, us);
+
+	return sis > ULONG_MAX - now ? ULONG_MAX : now + sis;
+}
+
+/* When @s is next due: one apply interval of it from now. */
+static unsigned long damos_next_apply(struct damon_ctx *ctx, struct damos *s)
+{
+	return damon_sis_after(ctx,
 			       s->apply_interval_us ?: ctx->attrs.aggr_interval);
+}
+
+/*
+ * Jiffies in @ms milliseconds or @us microseconds.  The kernel's helpers
+ * take 32 bits; longer intervals saturate instead of being truncated.
+ */
+static unsigned long damon_ms_to_jiffies(unsigned long ms)
+{
+	return ms > UINT_MAX ? MAX_JIFFY_OFFSET : msecs_to_jiffies(ms);
+}
+
+static unsigned long damon_us_to_jiffies(unsigned long us)
+{
+	if (us > UINT_MAX)
+		return damon_ms_to_jiffies(us / USEC_PER_MSEC);
+	return usecs_to_jiffies(us);
 }
 
 static bool damon_valid_attrs(const struct damon_attrs *attrs)
@@ -705,19 +734,17 @@ static void damon_rescale_results(struct damon_ctx *ctx,
  */
 int damon_set_attrs(struct damon_ctx *ctx, struct damon_attrs *attrs)
 {
-	unsigned long now = ctx->passed_sample_intervals;
 	struct damos *s;
 
 	if (!damon_valid_attrs(attrs))
 		return -EINVAL;
 	damon_rescale_results(ctx, attrs);
 	ctx->attrs = *attrs;
-	ctx->next_aggregation_sis = now +
-		damon_us_to_sis(attrs, attrs->aggr_interval);
-	ctx->next_ops_update_sis = now +
-		damon_us_to_sis(attrs, attrs->ops_update_interval);
+	ctx->next_aggregation_sis = damon_sis_after(ctx, attrs->aggr_interval);
+	ctx->next_ops_update_sis = damon_sis_after(ctx,
+						   attrs->ops_update_interval);
 	damon_for_each_scheme(s, ctx)
-		s->next_apply_sis = now + damos_apply_sis(ctx, s);
+		s->next_apply_sis = damos_next_apply(ctx, s);
 	return 0;
 }
 
@@ -984,11 +1011,26 @@ static void damon_split_region_at(struct damon_target *t,
 	damon_insert_region(right, r, t);
 }
 
-/* Size-weighted mean of @a and @b. */
+/* How far apart two counters are. */
+static unsigned int damon_diff(unsigned int a, unsigned int b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/*
+ * Size-weighted mean of @a and @b, rounded down: the smaller value plus the
+ * difference times the bigger value's share of the size.  That avoids the
+ * product of a counter and a size, which for regions of terabytes would not
+ * fit in 64 bits.
+ */
 static unsigned int damon_weighted_mean(unsigned int a, unsigned long sz_a,
 					unsigned int b, unsigned long sz_b)
 {
-	return div64_u64((u64)a * sz_a + (u64)b * sz_b, sz_a + sz_b);
+	if (a < b) {
+		swap(a, b);
+		swap(sz_a, sz_b);
+	}
+	return b + mul_u64_u64_div_u64(a - b, sz_a, sz_a + sz_b);
 }
 
 /* Absorb @r, which must directly follow @l, into @l. */
@@ -1017,7 +1059,7 @@ static void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
 
 	damon_for_each_region_safe(r, next, t) {
 		if (prev && prev->ar.end == r->ar.start &&
-		    abs((int)prev->nr_accesses - (int)r->nr_accesses) <= thres &&
+		    damon_diff(prev->nr_accesses, r->nr_accesses) <= thres &&
 		    damon_sz_region(prev) + damon_sz_region(r) <= sz_limit) {
 			damon_merge_two_regions(t, prev, r);
 			continue;
@@ -1176,7 +1218,7 @@ static unsigned int damon_similarity_thres(struct damon_ctx *ctx)
 
 static void damon_age_region(struct damon_region *r, unsigned int thres)
 {
-	if (abs((int)r->nr_accesses - (int)r->last_nr_accesses) > thres)
+	if (damon_diff(r->nr_accesses, r->last_nr_accesses) > thres)
 		r->age = 0;
 	else if (r->age < UINT_MAX)
 		r->age++;
@@ -1575,7 +1617,8 @@ static void damos_set_effective_quota(struct damos_quota *q)
 		if (q->total_charged_ns >= NSEC_PER_MSEC)
 			per_ms = div64_u64(q->total_charged_sz,
 					   q->total_charged_ns / NSEC_PER_MSEC);
-		esz = min_t(u64, (u64)per_ms * q->ms, ULONG_MAX);
+		if (check_mul_overflow(per_ms, q->ms, &esz))
+			esz = ULONG_MAX;
 	}
 	if (damos_has_goal(q)) {
 		damos_update_goal_values(q);
@@ -1599,7 +1642,7 @@ static void damos_charge_window(struct damos *s)
 		return;
 	}
 	if (time_before(jiffies, q->charged_from +
-			msecs_to_jiffies(q->reset_interval)))
+			damon_ms_to_jiffies(q->reset_interval)))
 		return;
 	if (damos_quota_spent(s))
 		s->stat.qt_exceeds++;
@@ -1614,8 +1657,7 @@ static void damos_charge_window(struct damos *s)
  */
 static void damos_init_runtime(struct damon_ctx *ctx, struct damos *s)
 {
-	s->next_apply_sis = ctx->passed_sample_intervals +
-		damos_apply_sis(ctx, s);
+	s->next_apply_sis = damos_next_apply(ctx, s);
 	s->quota.resume = false;
 	s->quota.charged_from = jiffies;
 	s->quota.charged_sz = 0;
@@ -1684,7 +1726,7 @@ static unsigned long kdamond_wmarks_sleep_us(struct damon_ctx *ctx)
 		damon_for_each_scheme(s, ctx)
 			damos_check_wmarks(s);
 		ctx->next_wmarks_check = jiffies +
-			usecs_to_jiffies(min_interval);
+			damon_us_to_jiffies(min_interval);
 	}
 	damon_for_each_scheme(s, ctx)
 		active |= s->wmarks.activated;
@@ -1719,10 +1761,17 @@ static void damos_walk_visit(struct damon_ctx *ctx, struct damon_target *t,
 			     struct damon_region *r, struct damos *s,
 			     unsigned long sz_filter_passed)
 {
-	struct damos_walk_control *walk = READ_ONCE(ctx->walk_control);
+	struct damos_walk_control *walk;
 
-	if (walk && walk->started && !s->walk_completed)
+	/* no walk, no lock: the common case costs a read */
+	if (!READ_ONCE(ctx->walk_control) || s->walk_completed)
+		return;
+	/* held across walk_fn: a killed damos_walk() may not leave meanwhile */
+	mutex_lock(&ctx->walk_control_lock);
+	walk = ctx->walk_control;
+	if (walk && walk->started)
 		walk->walk_fn(walk->data, ctx, t, r, s, sz_filter_passed);
+	mutex_unlock(&ctx->walk_control_lock);
 }
 
 /*
@@ -1838,8 +1887,7 @@ static void damos_apply_pass(struct damon_ctx *ctx, struct damos *s,
 		damos_set_min_score(ctx, s);
 		kdamond_apply_scheme(ctx, s, scheme_idx);
 	}
-	s->next_apply_sis = ctx->passed_sample_intervals +
-		damos_apply_sis(ctx, s);
+	s->next_apply_sis = damos_next_apply(ctx, s);
 	s->walk_completed = true;
 }
 
@@ -1867,31 +1915,42 @@ static void kdamond_apply_schemes(struct damon_ctx *ctx)
  * Running functions inside a kdamond (damon_call())
  */
 
-/* Run the pending calls, or with @cancel, cancel them all. */
+/*
+ * Run the pending calls, or with @cancel, cancel them all.  Each call is
+ * taken off the list before its function runs, so that a caller who stops
+ * waiting (it was killed) can tell whether the function is still to come.
+ */
 static void kdamond_call(struct damon_ctx *ctx, bool cancel)
 {
-	struct damon_call_control *control, *next;
-	LIST_HEAD(todo);
+	struct damon_call_control *control;
+	LIST_HEAD(again);
 
-	mutex_lock(&ctx->call_controls_lock);
-	list_splice_init(&ctx->call_controls, &todo);
-	mutex_unlock(&ctx->call_controls_lock);
-	if (list_empty(&todo))
-		return;
-
-	list_for_each_entry_safe(control, next, &todo, list) {
-		if (cancel)
+	for (;;) {
+		mutex_lock(&ctx->call_controls_lock);
+		control = list_first_entry_or_null(&ctx->call_controls,
+						   struct damon_call_control,
+						   list);
+		if (control)
+			list_del_init(&control->list);
+		mutex_unlock(&ctx->call_controls_lock);
+		if (!control)
+			break;
+		if (cancel) {
 			control->canceled = true;
-		else
+		} else {
 			control->return_code = control->fn(control->data);
-		if (control->repeat && !cancel)
-			continue;
+			if (control->repeat) {
+				list_add_tail(&control->list, &again);
+				continue;
+			}
+		}
 		/* the caller may free @control as soon as it completes */
-		list_del(&control->list);
 		complete(&control->completion);
 	}
+	if (list_empty(&again))
+		return;
 	mutex_lock(&ctx->call_controls_lock);
-	list_splice(&todo, &ctx->call_controls);
+	list_splice_tail(&again, &ctx->call_controls);
 	mutex_unlock(&ctx->call_controls_lock);
 }
 
@@ -1906,14 +1965,18 @@ static bool damon_running_locked(struct damon_ctx *ctx)
  * @control:	The function and its argument; see &struct damon_call_control.
  *
  * The kdamond runs @control->fn between two sampling intervals, when it may
- * safely read and change the context (e.g. with damon_commit_ctx()).  Unless
- * @control->repeat is set, this waits until the function has run, so it must
- * not be called with locks the function takes.  A repeated call runs every
- * sampling interval until the kdamond stops; @control must stay valid until
- * then.  Called from the kdamond itself, the function runs at once.
+ * safely read and change the context (e.g. with damon_commit_ctx()).  The
+ * kdamond is woken for it, so it runs within the work of one sampling
+ * interval whatever the intervals are.  Unless @control->repeat is set, this
+ * waits until the function has run, so it must not be called with locks the
+ * function takes; a fatal signal ends the wait, withdrawing the call if the
+ * function did not start yet.  A repeated call runs every sampling interval
+ * until the kdamond stops; @control must stay valid until then.  Called from
+ * the kdamond itself, the function runs at once.
  *
  * Return: 0 once the function ran (its result is in @control->return_code),
- * -EINVAL if @ctx is not running, -ECANCELED if the kdamond stopped first.
+ * -EINVAL if @ctx is not running, -ECANCELED if the kdamond stopped first,
+ * -EINTR if the caller was killed before the function started.
  */
 int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 {
@@ -1939,7 +2002,18 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 
 	if (control->repeat)
 		return 0;
-	wait_for_completion(&control->completion);
+	if (wait_for_completion_killable(&control->completion)) {
+		bool taken;
+
+		/* withdraw the call, unless the kdamond is running it */
+		mutex_lock(&ctx->call_controls_lock);
+		taken = list_empty(&control->list);
+		list_del_init(&control->list);
+		mutex_unlock(&ctx->call_controls_lock);
+		if (!taken)
+			return -EINTR;
+		wait_for_completion(&control->completion);
+	}
 	return control->canceled ? -ECANCELED : 0;
 }
 
@@ -1950,11 +2024,13 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
  *
  * From the next apply pass of the kdamond on, @control->walk_fn is called
  * for every region a scheme is about to apply its action to, until every
- * scheme that the watermarks let run had one full pass.  Waits until then.
- * One walk per context at a time.
+ * scheme that the watermarks let run had one full pass.  Waits until then,
+ * or until a fatal signal, which cancels the walk.  One walk per context at
+ * a time.
  *
  * Return: 0 when the walk is done, -EINVAL if @ctx is not running, -EBUSY if
- * another walk is in progress, -ECANCELED if the kdamond stopped first.
+ * another walk is in progress, -ECANCELED if the kdamond stopped first,
+ * -EINTR if the caller was killed.
  */
 int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 {
@@ -1981,7 +2057,19 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 	if (err)
 		return err;
 
-	wait_for_completion(&control->completion);
+	if (wait_for_completion_killable(&control->completion)) {
+		bool mine;
+
+		/* the kdamond calls walk_fn with the lock held: safe to leave */
+		mutex_lock(&ctx->walk_control_lock);
+		mine = ctx->walk_control == control;
+		if (mine)
+			WRITE_ONCE(ctx->walk_control, NULL);
+		mutex_unlock(&ctx->walk_control_lock);
+		if (mine)
+			return -EINTR;
+		wait_for_completion(&control->completion);
+	}
 	return control->canceled ? -ECANCELED : 0;
 }
 
@@ -1993,7 +2081,7 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 static void kdamond_usleep(unsigned long us)
 {
 	if (us >= 20 * USEC_PER_MSEC)
-		schedule_timeout_idle(usecs_to_jiffies(us));
+		schedule_timeout_idle(damon_us_to_jiffies(us));
 	else
 		usleep_idle_range(us, us + 1);
 }
@@ -2033,9 +2121,9 @@ static void kdamond_init(struct damon_ctx *ctx)
 	if (ctx->ops.init)
 		ctx->ops.init(ctx);
 	ctx->passed_sample_intervals = 0;
-	ctx->next_aggregation_sis = damon_us_to_sis(&ctx->attrs,
+	ctx->next_aggregation_sis = damon_sis_after(ctx,
 						    ctx->attrs.aggr_interval);
-	ctx->next_ops_update_sis = damon_us_to_sis(&ctx->attrs,
+	ctx->next_ops_update_sis = damon_sis_after(ctx,
 						   ctx->attrs.ops_update_interval);
 	ctx->next_wmarks_check = jiffies;
 	ctx->max_nr_accesses = 0;
@@ -2066,8 +2154,8 @@ static void kdamond_end_aggregation(struct damon_ctx *ctx)
 	kdamond_report_aggregated(ctx);
 	kdamond_reset_aggregated(ctx);
 	kdamond_split_regions(ctx);
-	ctx->next_aggregation_sis = ctx->passed_sample_intervals +
-		damon_us_to_sis(&ctx->attrs, ctx->attrs.aggr_interval);
+	ctx->next_aggregation_sis = damon_sis_after(ctx,
+						    ctx->attrs.aggr_interval);
 }
 
 static void kdamond_update_ops(struct damon_ctx *ctx)
@@ -2075,8 +2163,8 @@ static void kdamond_update_ops(struct damon_ctx *ctx)
 	if (ctx->ops.update)
 		ctx->ops.update(ctx);
 	damon_split_to_limit(ctx, damon_region_sz_limit(ctx));
-	ctx->next_ops_update_sis = ctx->passed_sample_intervals +
-		damon_us_to_sis(&ctx->attrs, ctx->attrs.ops_update_interval);
+	ctx->next_ops_update_sis = damon_sis_after(ctx,
+						   ctx->attrs.ops_update_interval);
 }
 
 /*
@@ -2107,33 +2195,42 @@ static void kdamond_sample(struct damon_ctx *ctx)
 }
 
 /*
- * Wind down: nobody may wait on this kdamond any more, and the context must
- * look stopped.  The thread then stays, idle, until reaped, so that it never
- * touches a context that its owner already freed.
+ * The end of a kdamond's run, done once whoever gets there first: the
+ * kdamond itself, or the stopper of a kdamond stopped before it ever ran.
+ * Nobody may wait on it any more, the context looks stopped, and it no
+ * longer counts as running.
+ */
+static void damon_kdamond_retire(struct damon_ctx *ctx)
+{
+	bool first;
+
+	mutex_lock(&ctx->kdamond_lock);
+	first = !ctx->kdamond_done;
+	if (first) {
+		kdamond_call(ctx, true);
+		damos_walk_end(ctx, true);
+		ctx->kdamond_done = true;
+	}
+	mutex_unlock(&ctx->kdamond_lock);
+	if (!first)
+		return;
+	/* not nested in kdamond_lock: damon_start() takes them the other way */
+	mutex_lock(&damon_lock);
+	if (!--nr_running_ctxs)
+		running_exclusive_ctxs = false;
+	mutex_unlock(&damon_lock);
+}
+
+/*
+ * Wind down and exit.  The context keeps a reference to the thread, so that
+ * damon_stop() can still wait for it to be gone before its owner frees the
+ * context (see damon_stop_kdamond()).
  */
 static void kdamond_finish(struct damon_ctx *ctx)
 {
 	if (ctx->ops.cleanup)
 		ctx->ops.cleanup(ctx);
-
-	mutex_lock(&damon_lock);
-	if (!--nr_running_ctxs)
-		running_exclusive_ctxs = false;
-	mutex_unlock(&damon_lock);
-
-	mutex_lock(&ctx->kdamond_lock);
-	kdamond_call(ctx, true);
-	damos_walk_end(ctx, true);
-	ctx->kdamond_done = true;
-	mutex_unlock(&ctx->kdamond_lock);
-
-	for (;;) {
-		set_current_state(TASK_IDLE);
-		if (kthread_should_stop())
-			break;
-		schedule();
-	}
-	__set_current_state(TASK_RUNNING);
+	damon_kdamond_retire(ctx);
 }
 
 static int kdamond_fn(void *data)
@@ -2163,7 +2260,11 @@ static int kdamond_fn(void *data)
  * Starting and stopping
  */
 
-/* Stop and forget @ctx's kdamond, if it has one. */
+/*
+ * Stop and forget @ctx's kdamond, if it has one.  kthread_stop() also waits
+ * for a kdamond that exited on its own, held by the context's reference:
+ * once it returns, the thread is gone and touches the context no more.
+ */
 static void damon_stop_kdamond(struct damon_ctx *ctx)
 {
 	struct task_struct *tsk;
@@ -2177,7 +2278,9 @@ static void damon_stop_kdamond(struct damon_ctx *ctx)
 		return;
 
 	/* without the lock: the kdamond takes it to finish */
-	kthread_stop(tsk);
+	if (kthread_stop(tsk) == -EINTR)
+		/* stopped before kdamond_fn() ever ran */
+		damon_kdamond_retire(ctx);
 	put_task_struct(tsk);
 
 	mutex_lock(&ctx->kdamond_lock);
@@ -2185,6 +2288,7 @@ static void damon_stop_kdamond(struct damon_ctx *ctx)
 		ida_free(&damon_kdamond_ida, ctx->kdamond_id);
 		ctx->kdamond = NULL;
 		ctx->kdamond_done = false;
+		put_task_struct(tsk);
 	}
 	mutex_unlock(&ctx->kdamond_lock);
 }
@@ -2197,17 +2301,8 @@ static int __damon_start(struct damon_ctx *ctx)
 
 	mutex_lock(&ctx->kdamond_lock);
 	if (ctx->kdamond) {
-		err = ctx->kdamond_done ? 0 : -EBUSY;
-		mutex_unlock(&ctx->kdamond_lock);
-		if (err)
-			return err;
-		/* finished on its own; it takes no lock any more */
-		damon_stop_kdamond(ctx);
-		mutex_lock(&ctx->kdamond_lock);
-		if (ctx->kdamond) {
-			mutex_unlock(&ctx->kdamond_lock);
-			return -EBUSY;
-		}
+		err = -EBUSY;
+		goto out;
 	}
 	id = ida_alloc(&damon_kdamond_ida, GFP_KERNEL);
 	if (id < 0) {
@@ -2220,6 +2315,8 @@ static int __damon_start(struct damon_ctx *ctx)
 		err = PTR_ERR(tsk);
 		goto out;
 	}
+	/* the context's reference, put when the kdamond is reaped */
+	get_task_struct(tsk);
 	ctx->kdamond = tsk;
 	ctx->kdamond_id = id;
 	ctx->kdamond_done = false;
@@ -2250,6 +2347,19 @@ int damon_start(struct damon_ctx **ctxs, int nr_ctxs, bool exclusive)
 	for (i = 0; i < nr_ctxs; i++) {
 		if (!damon_valid_schemes(ctxs[i]))
 			return -EINVAL;
+	}
+	/*
+	 * Reap kdamonds that finished on their own first, without damon_lock:
+	 * reaping waits for them to be gone, and they take it on their way.
+	 */
+	for (i = 0; i < nr_ctxs; i++) {
+		bool finished;
+
+		mutex_lock(&ctxs[i]->kdamond_lock);
+		finished = ctxs[i]->kdamond && ctxs[i]->kdamond_done;
+		mutex_unlock(&ctxs[i]->kdamond_lock);
+		if (finished)
+			damon_stop_kdamond(ctxs[i]);
 	}
 	mutex_lock(&damon_lock);
 	if (running_exclusive_ctxs || (exclusive && nr_running_ctxs))

@@ -33,17 +33,18 @@ struct folio *damon_get_folio(unsigned long pfn)
 	struct page *page = pfn_to_online_page(pfn);
 	struct folio *folio = page ? page_folio(page) : NULL;
 
-	/* An unreferenced look weeds out most memory DAMON has no use for. */
-	if (!folio || !folio_test_lru(folio))
-		return NULL;
-	/* Fails when the folio is on its way to the allocator. */
-	if (!folio_try_get(folio))
+	/*
+	 * Pin first, look then: the flags of a folio nobody holds may change
+	 * under us.  A speculative reference is what the page allocator and
+	 * its callers are prepared for; it fails on a free folio.
+	 */
+	if (!folio || !folio_try_get(folio))
 		return NULL;
 	/*
 	 * Before the reference was taken the folio could have been freed and
 	 * reused, possibly as part of a folio of another size.  It is pinned
 	 * now, so a second look tells whether @page still belongs to it and
-	 * whether it is still on an LRU list.
+	 * whether it is on an LRU list.
 	 */
 	if (unlikely(page_folio(page) != folio || !folio_test_lru(folio))) {
 		folio_put(folio);

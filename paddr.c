@@ -11,6 +11,8 @@
 
 #define pr_fmt(fmt) "damon-pa: " fmt
 
+#include <linux/kthread.h>
+#include <linux/memblock.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
@@ -118,8 +120,29 @@ static bool damon_pa_target_valid(struct damon_target *t)
 #define DAMON_PA_BATCH	256
 
 /*
+ * Where to look after @addr, which holds no LRU folio.  A region may reach
+ * far beyond the memory there is (any range is accepted), so absent memory
+ * is stepped over a memory section at a time, and nothing lies beyond the
+ * highest page frame.
+ */
+static unsigned long damon_pa_skip(unsigned long addr, unsigned long end)
+{
+	unsigned long pfn = PHYS_PFN(addr);
+
+	if (pfn >= max_pfn)
+		return end;
+#ifdef CONFIG_SPARSEMEM
+	if (!online_section_nr(pfn_to_section_nr(pfn)))
+		return PFN_PHYS(SECTION_ALIGN_UP(pfn + 1));
+#endif
+	return addr + PAGE_SIZE;
+}
+
+/*
  * Return the next LRU folio that starts in [*@addr, @r's end), with a
- * reference, and move *@addr past it; NULL when there is none left.
+ * reference, and move *@addr past it; NULL when there is none left, or
+ * when the kdamond is being stopped: an action over a huge region must not
+ * keep it from stopping.
  */
 static struct folio *damon_pa_next_folio(unsigned long *addr,
 					 struct damon_region *r)
@@ -128,9 +151,11 @@ static struct folio *damon_pa_next_folio(unsigned long *addr,
 	unsigned long start;
 
 	while (*addr < r->ar.end) {
+		if (kthread_should_stop())
+			return NULL;
 		folio = damon_get_folio(PHYS_PFN(*addr));
 		if (!folio) {
-			*addr += PAGE_SIZE;
+			*addr = damon_pa_skip(*addr, r->ar.end);
 			/* a long run of free or kernel pages may be here */
 			cond_resched();
 			continue;

@@ -2898,6 +2898,86 @@ static void dct_test_valid_schemes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_start(&src, 1, false), -EINVAL);
 }
 
+static bool dct_target_gone(struct damon_target *t)
+{
+	return false;
+}
+
+/*
+ * A kdamond whose targets are all gone exits on its own, no longer counts
+ * as running, and is reaped by the next start; winding down twice (its own
+ * end, and a stopper's for a kdamond that never ran) counts it out once.
+ */
+static void dct_test_kdamond_ends_on_its_own(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damon_call_control call = { .fn = NULL };
+	int nr_before = damon_nr_running_ctxs();
+	int i;
+
+	ctx->ops.target_valid = dct_target_gone;
+	dct_add_target(test, ctx, NULL, 0);
+	KUNIT_ASSERT_EQ(test, damon_start(&ctx, 1, true), 0);
+	for (i = 0; i < 50 && damon_is_running(ctx); i++)
+		msleep(20);
+	KUNIT_EXPECT_FALSE(test, damon_is_running(ctx));
+	KUNIT_EXPECT_EQ(test, damon_kdamond_pid(ctx), -1);
+	KUNIT_EXPECT_EQ(test, damon_nr_running_ctxs(), nr_before);
+	KUNIT_EXPECT_EQ(test, damon_call(ctx, &call), -EINVAL);
+	/* an exclusive start again: nothing counts as running */
+	KUNIT_EXPECT_EQ(test, damon_start(&ctx, 1, true), 0);
+	for (i = 0; i < 50 && damon_is_running(ctx); i++)
+		msleep(20);
+	damon_stop(&ctx, 1);
+	KUNIT_EXPECT_NULL(test, ctx->kdamond);
+
+	mutex_lock(&damon_lock);
+	nr_running_ctxs++;
+	mutex_unlock(&damon_lock);
+	ctx->kdamond_done = false;
+	damon_kdamond_retire(ctx);
+	damon_kdamond_retire(ctx);
+	KUNIT_EXPECT_TRUE(test, ctx->kdamond_done);
+	KUNIT_EXPECT_EQ(test, damon_nr_running_ctxs(), nr_before);
+	ctx->kdamond_done = false;
+}
+
+/*
+ * Extreme values neither wrap nor truncate: means of terabyte regions,
+ * counters of centuries-long intervals, 64-bit millisecond intervals, and
+ * a time quota times a high throughput.
+ */
+static void dct_test_extreme_values(struct kunit *test)
+{
+	struct damon_ctx *ctx = dct_new_ctx(test);
+	struct damos *s = dct_add_scheme(test, ctx, &dct_any, 0);
+	unsigned long tib = 1UL << 40;
+
+	KUNIT_EXPECT_EQ(test, damon_weighted_mean(UINT_MAX, 64 * tib, 0,
+						  64 * tib), UINT_MAX / 2);
+	KUNIT_EXPECT_EQ(test, damon_weighted_mean(0, tib, UINT_MAX, 3 * tib),
+			(unsigned int)((3ULL * UINT_MAX) / 4));
+	KUNIT_EXPECT_EQ(test, damon_weighted_mean(7, DCT_PG(1), 7, DCT_PG(9)),
+			7U);
+	KUNIT_EXPECT_EQ(test, damon_diff(0, UINT_MAX), UINT_MAX);
+
+	ctx->attrs.sample_interval = 1;
+	ctx->passed_sample_intervals = ULONG_MAX - 10;
+	KUNIT_EXPECT_EQ(test, damon_sis_after(ctx, ULONG_MAX), ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, damon_sis_after(ctx, 5), ULONG_MAX - 5);
+
+	KUNIT_EXPECT_EQ(test, damon_ms_to_jiffies(1UL << 40), MAX_JIFFY_OFFSET);
+	KUNIT_EXPECT_EQ(test, damon_us_to_jiffies(ULONG_MAX), MAX_JIFFY_OFFSET);
+	KUNIT_EXPECT_EQ(test, damon_ms_to_jiffies(1000),
+			msecs_to_jiffies(1000));
+
+	s->quota.ms = ULONG_MAX / 2;
+	s->quota.total_charged_sz = ULONG_MAX;
+	s->quota.total_charged_ns = NSEC_PER_MSEC;
+	damos_set_effective_quota(&s->quota);
+	KUNIT_EXPECT_EQ(test, s->quota.esz, ULONG_MAX);
+}
+
 static struct kunit_case dct_schemes_cases[] = {
 	KUNIT_CASE(dct_test_pattern_match),
 	KUNIT_CASE(dct_test_core_filter_match),
@@ -2935,6 +3015,8 @@ static struct kunit_case dct_schemes_cases[] = {
 	KUNIT_CASE(dct_test_apply_age_reset),
 	KUNIT_CASE(dct_test_sample_apply_intervals),
 	KUNIT_CASE(dct_test_valid_schemes),
+	KUNIT_CASE(dct_test_kdamond_ends_on_its_own),
+	KUNIT_CASE(dct_test_extreme_values),
 	{}
 };
 

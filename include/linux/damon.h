@@ -482,8 +482,9 @@ struct damon_ctx {
 	/*
 	 * The kdamond and its number, protected by @kdamond_lock.  A kdamond
 	 * that finished on its own (its targets are gone) sets @kdamond_done
-	 * and waits to be reaped by damon_stop(), damon_start() or
-	 * damon_destroy_ctx(), so that it never outlives the context.
+	 * and exits; the context holds a reference to its task until
+	 * damon_stop(), damon_start() or damon_destroy_ctx() reaps it, after
+	 * making sure it is gone.
 	 */
 	struct task_struct *kdamond;
 	int kdamond_id;
