@@ -2025,16 +2025,18 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
  * From the next apply pass of the kdamond on, @control->walk_fn is called
  * for every region a scheme is about to apply its action to, until every
  * scheme that the watermarks let run had one full pass.  Waits until then,
- * or until a fatal signal, which cancels the walk.  One walk per context at
- * a time.
+ * or until @control->timeout jiffies passed, which ends the walk where it
+ * is (schemes with long apply intervals may not have had their pass), or
+ * until a fatal signal, which cancels it.  One walk per context at a time.
  *
- * Return: 0 when the walk is done, -EINVAL if @ctx is not running, -EBUSY if
- * another walk is in progress, -ECANCELED if the kdamond stopped first,
- * -EINTR if the caller was killed.
+ * Return: 0 when the walk is done or timed out, -EINVAL if @ctx is not
+ * running, -EBUSY if another walk is in progress, -ECANCELED if the kdamond
+ * stopped first, -EINTR if the caller was killed.
  */
 int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 {
 	int err = 0;
+	long left;
 
 	init_completion(&control->completion);
 	control->canceled = false;
@@ -2057,7 +2059,9 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 	if (err)
 		return err;
 
-	if (wait_for_completion_killable(&control->completion)) {
+	left = control->timeout ?: MAX_SCHEDULE_TIMEOUT;
+	left = wait_for_completion_killable_timeout(&control->completion, left);
+	if (left <= 0) {
 		bool mine;
 
 		/* the kdamond calls walk_fn with the lock held: safe to leave */
@@ -2067,7 +2071,7 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 			WRITE_ONCE(ctx->walk_control, NULL);
 		mutex_unlock(&ctx->walk_control_lock);
 		if (mine)
-			return -EINTR;
+			return left ? -EINTR : 0;
 		wait_for_completion(&control->completion);
 	}
 	return control->canceled ? -ECANCELED : 0;

@@ -11,7 +11,10 @@
  * out of the kernfs active protection of its file, keeping the directory
  * alive by a kobject reference instead, and then finds out under the mutex
  * whether its directory was removed in between.  Kdamonds never take the
- * mutex, so its holder may wait for them.
+ * mutex, but its holders still never wait for them: an operation that has
+ * to (commit, statistics and tried-regions updates, off) drops the mutex
+ * for the wait (dadm_unlock(), dadm_relock()), so that a kdamond with long
+ * intervals, or a killed writer, never keeps the other files waiting.
  */
 
 #include <linux/kernfs.h>
@@ -83,6 +86,35 @@ static void dadm_leave(struct dadm_node *node, struct kernfs_node *kn)
 	kernfs_unbreak_active_protection(kn);
 	kernfs_put(kn);
 	kobject_put(&node->kobj);
+}
+
+/**
+ * dadm_unlock() - Let go of the tree lock to wait on a kdamond.
+ *
+ * A file operation that must wait for a kdamond (a commit, a statistics
+ * update) drops the tree lock for the wait, so that other files, "off"
+ * included, stay usable meanwhile, and takes it back with dadm_relock()
+ * before it returns.  Its own directory stays allocated (the operation holds
+ * a reference), but may be removed from the tree in between.
+ */
+void dadm_unlock(void)
+{
+	mutex_unlock(&dadm_lock);
+}
+
+/**
+ * dadm_relock() - Take the tree lock back after dadm_unlock().
+ * @node:	The directory of the file being operated on.
+ *
+ * The lock is taken unconditionally: its holders never wait on kdamonds,
+ * so this wait is short.
+ *
+ * Return: 0, or -ENODEV if @node was removed from the tree meanwhile.
+ */
+int dadm_relock(struct dadm_node *node)
+{
+	mutex_lock(&dadm_lock);
+	return node->dead ? -ENODEV : 0;
 }
 
 static int dadm_show_value(struct dadm_node *node, const struct dadm_file *f,

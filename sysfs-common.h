@@ -197,6 +197,8 @@ ssize_t dadm_store(struct kobject *kobj, struct kobj_attribute *attr,
 struct dadm_node *dadm_create_root(struct kobject *parent, const char *name,
 				   const struct dadm_dir *dir, void *data);
 int dadm_list_resize(struct dadm_list *list, unsigned int nr);
+void dadm_unlock(void);
+int dadm_relock(struct dadm_node *node);
 
 /* Schemes: sysfs-schemes.c */
 
@@ -204,10 +206,11 @@ extern const struct dadm_dir dadm_scheme_dir;
 
 int dadm_schemes_to_ctx(struct dadm_list *schemes, struct damon_ctx *ctx);
 int dadm_schemes_sync(struct dadm_list *schemes, struct damon_ctx *ctx,
-		      bool stats, bool quotas);
-int dadm_schemes_push_goals(struct dadm_list *schemes, struct damon_ctx *ctx);
+		      struct dadm_node *node, bool stats, bool quotas);
+int dadm_schemes_push_goals(struct dadm_list *schemes, struct damon_ctx *ctx,
+			    struct dadm_node *node);
 int dadm_schemes_walk(struct dadm_list *schemes, struct damon_ctx *ctx,
-		      bool bytes_only);
+		      struct dadm_node *node, bool bytes_only);
 int dadm_schemes_clear_tried(struct dadm_list *schemes);
 
 #endif /* _DAMON_SYSFS_COMMON_H */

@@ -529,46 +529,60 @@ int dadm_schemes_to_ctx(struct dadm_list *schemes, struct damon_ctx *ctx)
 /*
  * Reading from and writing to the schemes of a context, by position: the
  * i-th scheme of the context pairs with the i-th scheme directory, if any.
+ *
+ * The kdamond of a running context is asked through damon_call() or
+ * damos_walk(), with the tree lock dropped for the wait: the kdamond works
+ * on copies (what it reports, or what it is given), never on the files'
+ * data, which may change meanwhile.  Once the lock is back, what the kdamond
+ * reported goes to the scheme directories that are still there.
  */
 
-struct dadm_pairing {
-	struct dadm_list *schemes;
-	struct damon_ctx *ctx;
-	bool stats;
-	bool quotas;
-};
-
 /* Run @fn(@arg) where it may touch @ctx: in its kdamond, if it has one. */
-static int dadm_ctx_call(struct damon_ctx *ctx, int (*fn)(void *), void *arg)
+static int dadm_ctx_call(struct damon_ctx *ctx, struct dadm_node *node,
+			 int (*fn)(void *), void *arg)
 {
 	struct damon_call_control control = {
 		.fn = fn,
 		.data = arg,
 	};
-	int err;
+	int err, gone;
 
-	if (!damon_is_running(ctx))
-		return fn(arg);
-	err = damon_call(ctx, &control);
-	return err ? err : control.return_code;
+	if (damon_is_running(ctx)) {
+		dadm_unlock();
+		err = damon_call(ctx, &control);
+		gone = dadm_relock(node);
+		if (!err)
+			return gone ?: control.return_code;
+		/* stopped meanwhile: the context holds still now */
+		if (err != -ECANCELED && err != -EINVAL)
+			return err;
+		if (gone)
+			return gone;
+	}
+	return fn(arg);
 }
 
-static int dadm_sync_fn(void *arg)
+/* What the kdamond tells of its schemes, for the statistics files. */
+struct dadm_snap {
+	struct damon_ctx *ctx;
+	unsigned int nr;
+	struct {
+		struct damos_stat stat;
+		unsigned long esz;
+	} scheme[];
+};
+
+static int dadm_snap_fn(void *arg)
 {
-	struct dadm_pairing *pairing = arg;
+	struct dadm_snap *snap = arg;
 	unsigned int i = 0;
 	struct damos *s;
 
-	damon_for_each_scheme(s, pairing->ctx) {
-		struct dadm_scheme *ds;
-
-		if (i >= pairing->schemes->nr)
+	damon_for_each_scheme(s, snap->ctx) {
+		if (i >= snap->nr)
 			break;
-		ds = dadm_elem(pairing->schemes, i++);
-		if (pairing->stats)
-			ds->stat = s->stat;
-		if (pairing->quotas)
-			ds->quotas.effective_bytes = s->quota.esz;
+		snap->scheme[i].stat = s->stat;
+		snap->scheme[i++].esz = s->quota.esz;
 	}
 	return 0;
 }
@@ -577,71 +591,92 @@ static int dadm_sync_fn(void *arg)
  * dadm_schemes_sync() - Show what the schemes of a context did.
  * @schemes:	The schemes directory's children.
  * @ctx:	The context; running or not.
+ * @node:	The directory of the file being written, for dadm_relock().
  * @stats:	Update the stats files.
  * @quotas:	Update the effective_bytes files.
  *
- * Return: 0 or a negative errno from damon_call().
+ * Called with the tree lock held; drops it while the kdamond is asked.
+ *
+ * Return: 0 or a negative errno (-ENODEV if the directory went away).
  */
 int dadm_schemes_sync(struct dadm_list *schemes, struct damon_ctx *ctx,
-		      bool stats, bool quotas)
+		      struct dadm_node *node, bool stats, bool quotas)
 {
-	struct dadm_pairing pairing = {
-		.schemes = schemes,
-		.ctx = ctx,
-		.stats = stats,
-		.quotas = quotas,
-	};
-
-	return dadm_ctx_call(ctx, dadm_sync_fn, &pairing);
-}
-
-/* Make the goals of @quota those of @goals, reusing the goals in place. */
-static int dadm_commit_goals(struct damos_quota *quota,
-			     struct dadm_list *goals)
-{
-	struct damos_quota_goal *g, *next;
-	unsigned int i = 0;
+	struct dadm_snap *snap;
+	unsigned int i;
 	int err;
 
-	damos_for_each_quota_goal_safe(g, next, quota) {
-		struct dadm_goal *dg;
+	snap = kzalloc(struct_size(snap, scheme, schemes->nr),
+		       GFP_KERNEL | __GFP_NOWARN);
+	if (!snap)
+		return -ENOMEM;
+	snap->ctx = ctx;
+	snap->nr = schemes->nr;
+	err = dadm_ctx_call(ctx, node, dadm_snap_fn, snap);
+	for (i = 0; !err && i < min(snap->nr, schemes->nr); i++) {
+		struct dadm_scheme *ds = dadm_elem(schemes, i);
 
-		if (i >= goals->nr) {
+		if (stats)
+			ds->stat = snap->scheme[i].stat;
+		if (quotas)
+			ds->quotas.effective_bytes = snap->scheme[i].esz;
+	}
+	kfree(snap);
+	return err;
+}
+
+/* Make the goals of @dst those of @src, reusing the goals in place. */
+static int dadm_commit_goals(struct damos_quota *dst, struct damos_quota *src)
+{
+	struct damos_quota_goal *g, *next, *sg;
+	int err = 0;
+
+	sg = list_first_entry(&src->goals, struct damos_quota_goal, list);
+	damos_for_each_quota_goal_safe(g, next, dst) {
+		if (&sg->list == &src->goals) {
 			damos_destroy_quota_goal(g);
 			continue;
 		}
-		dg = dadm_elem(goals, i++);
-		if (g->metric != dg->metric) {
-			g->metric = dg->metric;
+		if (g->metric != sg->metric) {
+			g->metric = sg->metric;
 			g->last_psi_total = 0;
 		}
-		g->target_value = dg->target_value;
-		g->current_value = dg->current_value;
+		g->target_value = sg->target_value;
+		g->current_value = sg->current_value;
+		sg = list_next_entry(sg, list);
 	}
-	for (; i < goals->nr; i++) {
-		err = dadm_add_goal(quota, dadm_elem(goals, i));
-		if (err)
-			return err;
+	for (; !err && &sg->list != &src->goals; sg = list_next_entry(sg, list)) {
+		g = damos_new_quota_goal(sg->metric, sg->target_value);
+		if (!g) {
+			err = -ENOMEM;
+			break;
+		}
+		g->current_value = sg->current_value;
+		damos_add_quota_goal(dst, g);
 	}
-	return 0;
+	return err;
 }
+
+/* The running context and a copy of the files' schemes, paired. */
+struct dadm_pairing {
+	struct damon_ctx *ctx;
+	struct damon_ctx *files;
+};
 
 static int dadm_goals_fn(void *arg)
 {
 	struct dadm_pairing *pairing = arg;
-	unsigned int i = 0;
-	struct damos *s;
+	struct damos *s, *f;
 	int err;
 
+	f = list_first_entry(&pairing->files->schemes, struct damos, list);
 	damon_for_each_scheme(s, pairing->ctx) {
-		struct dadm_scheme *ds;
-
-		if (i >= pairing->schemes->nr)
+		if (&f->list == &pairing->files->schemes)
 			break;
-		ds = dadm_elem(pairing->schemes, i++);
-		err = dadm_commit_goals(&s->quota, &ds->quotas.goals);
+		err = dadm_commit_goals(&s->quota, &f->quota);
 		if (err)
 			return err;
+		f = list_next_entry(f, list);
 	}
 	return 0;
 }
@@ -650,29 +685,38 @@ static int dadm_goals_fn(void *arg)
  * dadm_schemes_push_goals() - Feed the quota goal files to a running context.
  * @schemes:	The schemes directory's children.
  * @ctx:	The context.
+ * @node:	The directory of the file being written, for dadm_relock().
  *
- * Return: 0, -EINVAL if @ctx is not running, or -ENOMEM.
+ * Called with the tree lock held; drops it while the kdamond takes the
+ * goals, which it takes from a copy made beforehand.
+ *
+ * Return: 0, -EINVAL if @ctx is not running, -EINVAL for goals that cannot
+ * be set, -ENOMEM, or -ENODEV if the directory went away.
  */
-int dadm_schemes_push_goals(struct dadm_list *schemes, struct damon_ctx *ctx)
+int dadm_schemes_push_goals(struct dadm_list *schemes, struct damon_ctx *ctx,
+			    struct dadm_node *node)
 {
-	struct dadm_pairing pairing = {
-		.schemes = schemes,
-		.ctx = ctx,
-	};
-	struct damon_call_control control = {
-		.fn = dadm_goals_fn,
-		.data = &pairing,
-	};
+	struct dadm_pairing pairing = { .ctx = ctx };
 	int err;
 
-	err = damon_call(ctx, &control);
-	return err ? err : control.return_code;
+	if (!damon_is_running(ctx))
+		return -EINVAL;
+	pairing.files = damon_new_ctx();
+	if (!pairing.files)
+		return -ENOMEM;
+	err = dadm_schemes_to_ctx(schemes, pairing.files) ?:
+		dadm_ctx_call(ctx, node, dadm_goals_fn, &pairing);
+	damon_destroy_ctx(pairing.files);
+	return err;
 }
 
 /*
  * Tried regions.  The kdamond reports them one by one to dadm_walk_fn(),
  * which only records them; the directories are made once the walk is over.
  */
+
+/* How long a tried-regions update waits for schemes with long intervals. */
+#define DADM_WALK_TIMEOUT	(10 * HZ)
 
 struct dadm_seen {
 	struct list_head list;
@@ -768,15 +812,21 @@ static int dadm_show_tried(struct dadm_scheme *ds, struct dadm_walk_scheme *ws,
  * dadm_schemes_walk() - Show the regions the schemes of a context act on.
  * @schemes:	The schemes directory's children.
  * @ctx:	The context, running.
+ * @node:	The directory of the file being written, for dadm_relock().
  * @bytes_only:	Update the total_bytes files only.
  *
- * Waits until every scheme of @ctx went through all the regions it acts
- * on once, then makes the tried_regions directories describe them.
+ * Waits, without the tree lock, until every scheme of @ctx went through
+ * all the regions it acts on once, then makes the tried_regions directories
+ * describe them.  A scheme whose apply interval is so long that its pass
+ * does not come within %DADM_WALK_TIMEOUT shows what it was seen doing by
+ * then, possibly nothing; so does every scheme if the kdamond stops
+ * meanwhile.
  *
- * Return: 0 or a negative errno, from damos_walk() or -ENOMEM.
+ * Return: 0 or a negative errno, from damos_walk(), -ENOMEM, or -ENODEV if
+ * the directory went away.
  */
 int dadm_schemes_walk(struct dadm_list *schemes, struct damon_ctx *ctx,
-		      bool bytes_only)
+		      struct dadm_node *node, bool bytes_only)
 {
 	struct dadm_walk walk = {
 		.nr_schemes = schemes->nr,
@@ -785,6 +835,7 @@ int dadm_schemes_walk(struct dadm_list *schemes, struct damon_ctx *ctx,
 	struct damos_walk_control control = {
 		.walk_fn = dadm_walk_fn,
 		.data = &walk,
+		.timeout = DADM_WALK_TIMEOUT,
 	};
 	struct dadm_seen *seen, *next;
 	unsigned int i;
@@ -793,17 +844,22 @@ int dadm_schemes_walk(struct dadm_list *schemes, struct damon_ctx *ctx,
 	if (!schemes->nr)
 		return damon_is_running(ctx) ? 0 : -EINVAL;
 	walk.per_scheme = kcalloc(schemes->nr, sizeof(*walk.per_scheme),
-				  GFP_KERNEL);
+				  GFP_KERNEL | __GFP_NOWARN);
 	if (!walk.per_scheme)
 		return -ENOMEM;
-	for (i = 0; i < schemes->nr; i++)
+	for (i = 0; i < walk.nr_schemes; i++)
 		INIT_LIST_HEAD(&walk.per_scheme[i].seen);
 
+	dadm_unlock();
 	err = damos_walk(ctx, &control);
-	for (i = 0; i < schemes->nr; i++) {
+	/* a kdamond that stopped meanwhile tried what was seen so far */
+	if (err == -ECANCELED)
+		err = 0;
+	err = dadm_relock(node) ?: err;
+	for (i = 0; i < walk.nr_schemes; i++) {
 		struct dadm_walk_scheme *ws = &walk.per_scheme[i];
 
-		if (!err)
+		if (!err && i < schemes->nr)
 			err = dadm_show_tried(dadm_elem(schemes, i), ws,
 					      bytes_only);
 		list_for_each_entry_safe(seen, next, &ws->seen, list)

@@ -11,6 +11,7 @@
 
 #include <linux/kobject.h>
 #include <linux/pid.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 
 #include "sysfs-common.h"
@@ -43,11 +44,27 @@ struct dadm_context {
 	struct dadm_list schemes;
 };
 
+/*
+ * A context started from a kdamond directory.  Commands that wait on its
+ * kdamond without the tree lock hold a reference, so that "off" meanwhile
+ * cannot free it under them: the last reference frees it (stopping the
+ * kdamond, if it still runs).
+ */
+struct dadm_run {
+	struct damon_ctx *ctx;
+	refcount_t users;
+};
+
 /* A kdamond directory's data: its contexts list must come first. */
 struct dadm_kdamond {
 	struct dadm_list contexts;
 	/* the context last started from this directory, if still there */
-	struct damon_ctx *ctx;
+	struct dadm_run *run;
+	/*
+	 * Commands waiting on the kdamond without the tree lock: while there
+	 * are some, the directory and its context directory stay.
+	 */
+	unsigned int nr_waiting;
 };
 
 struct dadm_admin {
@@ -64,7 +81,26 @@ static_assert(ARRAY_SIZE(dadm_ops_words) == NR_DAMON_OPS);
 
 static bool dadm_kdamond_on(struct dadm_kdamond *kd)
 {
-	return kd->ctx && damon_is_running(kd->ctx);
+	return kd->run && damon_is_running(kd->run->ctx);
+}
+
+static struct dadm_run *dadm_run_new(struct damon_ctx *ctx)
+{
+	struct dadm_run *run = kmalloc(sizeof(*run), GFP_KERNEL);
+
+	if (run) {
+		run->ctx = ctx;
+		refcount_set(&run->users, 1);
+	}
+	return run;
+}
+
+static void dadm_run_put(struct dadm_run *run)
+{
+	if (!run || !refcount_dec_and_test(&run->users))
+		return;
+	damon_destroy_ctx(run->ctx);
+	kfree(run);
 }
 
 /* targets/<N>/regions/<N>/ */
@@ -220,7 +256,7 @@ static int dadm_contexts_may_resize(struct dadm_list *contexts)
 	struct dadm_kdamond *kd;
 
 	kd = container_of(contexts, struct dadm_kdamond, contexts);
-	return dadm_kdamond_on(kd) ? -EBUSY : 0;
+	return dadm_kdamond_on(kd) || kd->nr_waiting ? -EBUSY : 0;
 }
 
 static struct dadm_file dadm_contexts_files[] = {
@@ -330,8 +366,10 @@ static struct dadm_context *dadm_kdamond_context(struct dadm_kdamond *kd)
 	return dadm_elem(&kd->contexts, 0);
 }
 
-static int dadm_cmd_on(struct dadm_kdamond *kd, struct dadm_context *dc)
+static int dadm_cmd_on(struct dadm_kdamond *kd, struct dadm_context *dc,
+		       struct dadm_node *node)
 {
+	struct dadm_run *run;
 	struct damon_ctx *ctx;
 	int err;
 
@@ -340,30 +378,61 @@ static int dadm_cmd_on(struct dadm_kdamond *kd, struct dadm_context *dc)
 	ctx = dadm_build_ctx(dc);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
+	run = dadm_run_new(ctx);
+	if (!run) {
+		damon_destroy_ctx(ctx);
+		return -ENOMEM;
+	}
 	err = damon_start(&ctx, 1, false);
 	if (err) {
-		damon_destroy_ctx(ctx);
+		dadm_run_put(run);
 		return err;
 	}
 	/* the former context, if any, finished on its own */
-	if (kd->ctx)
-		damon_destroy_ctx(kd->ctx);
-	kd->ctx = ctx;
+	dadm_run_put(kd->run);
+	kd->run = run;
 	return 0;
 }
 
-static int dadm_cmd_off(struct dadm_kdamond *kd, struct dadm_context *dc)
+/*
+ * The directory lets go of its context at once; the kdamond is stopped
+ * without the tree lock.  Commands still waiting on it are cancelled.
+ */
+static int dadm_cmd_off(struct dadm_kdamond *kd, struct dadm_context *dc,
+			struct dadm_node *node)
 {
+	struct dadm_run *run = kd->run;
 	int err;
 
-	if (!kd->ctx)
+	if (!run)
 		return -EINVAL;
-	err = damon_stop(&kd->ctx, 1);
-	if (err)
-		return err;
-	damon_destroy_ctx(kd->ctx);
-	kd->ctx = NULL;
-	return 0;
+	kd->run = NULL;
+	dadm_unlock();
+	err = damon_stop(&run->ctx, 1);
+	dadm_run_put(run);
+	dadm_relock(node);
+	return err;
+}
+
+/*
+ * Run @fn for a command that waits on the kdamond: the context stays
+ * allocated, and the directories in place, until it is done.
+ */
+static int dadm_cmd_wait(struct dadm_kdamond *kd, struct dadm_node *node,
+			 int (*fn)(struct dadm_run *run, struct dadm_node *node,
+				   void *arg), void *arg)
+{
+	struct dadm_run *run = kd->run;
+	int err;
+
+	if (!run)
+		return -EINVAL;
+	refcount_inc(&run->users);
+	kd->nr_waiting++;
+	err = fn(run, node, arg);
+	kd->nr_waiting--;
+	dadm_run_put(run);
+	return err;
 }
 
 struct dadm_commit {
@@ -378,65 +447,107 @@ static int dadm_commit_fn(void *arg)
 	return damon_commit_ctx(commit->dst, commit->src);
 }
 
-static int dadm_cmd_commit(struct dadm_kdamond *kd, struct dadm_context *dc)
+/* Waits for the kdamond to take the new parameters, without the lock. */
+static int dadm_commit_wait(struct dadm_run *run, struct dadm_node *node,
+			    void *arg)
 {
-	struct dadm_commit commit = { .dst = kd->ctx };
+	struct dadm_commit commit = { .dst = run->ctx, .src = arg };
 	struct damon_call_control control = {
 		.fn = dadm_commit_fn,
 		.data = &commit,
 	};
 	int err;
 
-	if (!dadm_kdamond_on(kd))
-		return -EINVAL;
-	commit.src = dadm_build_ctx(dc);
-	if (IS_ERR(commit.src))
-		return PTR_ERR(commit.src);
-	err = damon_call(kd->ctx, &control);
-	if (!err)
-		err = control.return_code;
-	damon_destroy_ctx(commit.src);
+	dadm_unlock();
+	err = damon_call(run->ctx, &control) ?: control.return_code;
+	dadm_relock(node);
 	return err;
 }
 
-static int dadm_cmd_goals(struct dadm_kdamond *kd, struct dadm_context *dc)
+static int dadm_cmd_commit(struct dadm_kdamond *kd, struct dadm_context *dc,
+			   struct dadm_node *node)
+{
+	struct damon_ctx *src;
+	int err;
+
+	if (!dadm_kdamond_on(kd))
+		return -EINVAL;
+	src = dadm_build_ctx(dc);
+	if (IS_ERR(src))
+		return PTR_ERR(src);
+	err = dadm_cmd_wait(kd, node, dadm_commit_wait, src);
+	damon_destroy_ctx(src);
+	return err;
+}
+
+static int dadm_goals_wait(struct dadm_run *run, struct dadm_node *node,
+			   void *arg)
+{
+	return dadm_schemes_push_goals(arg, run->ctx, node);
+}
+
+static int dadm_cmd_goals(struct dadm_kdamond *kd, struct dadm_context *dc,
+			  struct dadm_node *node)
 {
 	if (!dadm_kdamond_on(kd))
 		return -EINVAL;
-	return dadm_schemes_push_goals(&dc->schemes, kd->ctx);
+	return dadm_cmd_wait(kd, node, dadm_goals_wait, &dc->schemes);
 }
 
-static int dadm_cmd_stats(struct dadm_kdamond *kd, struct dadm_context *dc)
+static int dadm_stats_wait(struct dadm_run *run, struct dadm_node *node,
+			   void *arg)
 {
-	if (!kd->ctx)
-		return -EINVAL;
-	return dadm_schemes_sync(&dc->schemes, kd->ctx, true, false);
+	return dadm_schemes_sync(arg, run->ctx, node, true, false);
 }
 
-static int dadm_cmd_quotas(struct dadm_kdamond *kd, struct dadm_context *dc)
+static int dadm_cmd_stats(struct dadm_kdamond *kd, struct dadm_context *dc,
+			  struct dadm_node *node)
 {
-	if (!kd->ctx)
-		return -EINVAL;
-	return dadm_schemes_sync(&dc->schemes, kd->ctx, false, true);
+	return dadm_cmd_wait(kd, node, dadm_stats_wait, &dc->schemes);
 }
 
-static int dadm_cmd_tried(struct dadm_kdamond *kd, struct dadm_context *dc)
+static int dadm_quotas_wait(struct dadm_run *run, struct dadm_node *node,
+			    void *arg)
+{
+	return dadm_schemes_sync(arg, run->ctx, node, false, true);
+}
+
+static int dadm_cmd_quotas(struct dadm_kdamond *kd, struct dadm_context *dc,
+			   struct dadm_node *node)
+{
+	return dadm_cmd_wait(kd, node, dadm_quotas_wait, &dc->schemes);
+}
+
+static int dadm_tried_wait(struct dadm_run *run, struct dadm_node *node,
+			   void *arg)
+{
+	return dadm_schemes_walk(arg, run->ctx, node, false);
+}
+
+static int dadm_cmd_tried(struct dadm_kdamond *kd, struct dadm_context *dc,
+			  struct dadm_node *node)
 {
 	if (!dadm_kdamond_on(kd))
 		return -EINVAL;
-	return dadm_schemes_walk(&dc->schemes, kd->ctx, false);
+	return dadm_cmd_wait(kd, node, dadm_tried_wait, &dc->schemes);
+}
+
+static int dadm_tried_bytes_wait(struct dadm_run *run, struct dadm_node *node,
+				 void *arg)
+{
+	return dadm_schemes_walk(arg, run->ctx, node, true);
 }
 
 static int dadm_cmd_tried_bytes(struct dadm_kdamond *kd,
-				struct dadm_context *dc)
+				struct dadm_context *dc, struct dadm_node *node)
 {
 	if (!dadm_kdamond_on(kd))
 		return -EINVAL;
-	return dadm_schemes_walk(&dc->schemes, kd->ctx, true);
+	return dadm_cmd_wait(kd, node, dadm_tried_bytes_wait, &dc->schemes);
 }
 
 static int dadm_cmd_clear_tried(struct dadm_kdamond *kd,
-				struct dadm_context *dc)
+				struct dadm_context *dc, struct dadm_node *node)
 {
 	return dadm_schemes_clear_tried(&dc->schemes);
 }
@@ -444,7 +555,8 @@ static int dadm_cmd_clear_tried(struct dadm_kdamond *kd,
 /* Every command needs the (single) context directory of the kdamond. */
 static const struct {
 	const char *word;
-	int (*run)(struct dadm_kdamond *kd, struct dadm_context *dc);
+	int (*run)(struct dadm_kdamond *kd, struct dadm_context *dc,
+		   struct dadm_node *node);
 } dadm_cmds[] = {
 	{ "on", dadm_cmd_on },
 	{ "off", dadm_cmd_off },
@@ -470,7 +582,7 @@ static int dadm_state_store(struct dadm_node *node, const char *buf,
 		/* "off" must work whatever became of the contexts */
 		if (!dc && dadm_cmds[i].run != dadm_cmd_off)
 			return -EINVAL;
-		return dadm_cmds[i].run(kd, dc);
+		return dadm_cmds[i].run(kd, dc, node);
 	}
 	return -EINVAL;
 }
@@ -484,7 +596,7 @@ static int dadm_state_show(struct dadm_node *node, char *buf)
 static int dadm_pid_show(struct dadm_node *node, char *buf)
 {
 	struct dadm_kdamond *kd = node->data;
-	int pid = kd->ctx ? damon_kdamond_pid(kd->ctx) : -1;
+	int pid = kd->run ? damon_kdamond_pid(kd->run->ctx) : -1;
 
 	return sysfs_emit(buf, "%d\n", pid < 0 ? -1 : pid);
 }
@@ -495,10 +607,9 @@ static void dadm_kdamond_fini(void *data)
 {
 	struct dadm_kdamond *kd = data;
 
-	/* stops the kdamond too, if it is still on */
-	if (kd->ctx)
-		damon_destroy_ctx(kd->ctx);
-	kd->ctx = NULL;
+	/* the kdamond is off, or removal would have been refused */
+	dadm_run_put(kd->run);
+	kd->run = NULL;
 }
 
 static struct dadm_file dadm_kdamond_files[] = {
@@ -527,7 +638,9 @@ static int dadm_kdamonds_may_resize(struct dadm_list *kdamonds)
 	unsigned int i;
 
 	for (i = 0; i < kdamonds->nr; i++) {
-		if (dadm_kdamond_on(dadm_elem(kdamonds, i)))
+		struct dadm_kdamond *kd = dadm_elem(kdamonds, i);
+
+		if (dadm_kdamond_on(kd) || kd->nr_waiting)
 			return -EBUSY;
 	}
 	return 0;

@@ -420,6 +420,8 @@ struct damon_call_control {
  *		to, right after its action, with the bytes of the region
  *		that the per-page filters let through as last argument.
  * @data:	First argument of @walk_fn.
+ * @timeout:	Most jiffies to wait for the walk to be complete, or zero for
+ *		no limit; see damos_walk().
  *
  * See damos_walk().
  */
@@ -428,6 +430,7 @@ struct damos_walk_control {
 			struct damon_target *t, struct damon_region *r,
 			struct damos *s, unsigned long sz_filter_passed);
 	void *data;
+	unsigned long timeout;
 /* private: */
 	struct completion completion;
 	bool canceled;
