@@ -136,14 +136,37 @@ static bool damon_modules_running(struct damon_module *m)
 	return m->ctx && damon_is_running(m->ctx);
 }
 
+/*
+ * The parameter handlers run with the kernel's parameter lock held.  They
+ * let go of it while they wait on the kdamond (to stop, or to take a
+ * commit), so that the parameters stay readable and a kdamond with long
+ * intervals never keeps other writers waiting; the module is marked busy
+ * meanwhile, and other changes of its state fail with -EBUSY.
+ */
+static void damon_modules_wait_begin(struct damon_module *m)
+{
+	m->busy = true;
+	kernel_param_unlock(NULL);
+}
+
+static void damon_modules_wait_end(struct damon_module *m)
+{
+	kernel_param_lock(NULL);
+	m->busy = false;
+}
+
 /* Stop and free the module's context, whether it still runs or not. */
 static void damon_modules_off(struct damon_module *m)
 {
-	if (!m->ctx)
+	struct damon_ctx *ctx = m->ctx;
+
+	if (!ctx)
 		return;
-	damon_stop(&m->ctx, 1);
-	damon_destroy_ctx(m->ctx);
 	m->ctx = NULL;
+	damon_modules_wait_begin(m);
+	damon_stop(&ctx, 1);
+	damon_destroy_ctx(ctx);
+	damon_modules_wait_end(m);
 }
 
 /*
@@ -191,6 +214,8 @@ static int damon_modules_set_enabled(const char *val,
 		m->enabled = enable;
 		return 0;
 	}
+	if (m->busy)
+		return -EBUSY;
 	if (enable)
 		return damon_modules_on(m);
 	damon_modules_off(m);
@@ -246,12 +271,16 @@ static int damon_modules_set_commit(const char *val,
 
 	if (err || !yes || !m->ready)
 		return err;
+	if (m->busy)
+		return -EBUSY;
 	commit.src = damon_modules_build(m);
 	if (IS_ERR(commit.src))
 		return PTR_ERR(commit.src);
 	if (damon_modules_running(m)) {
 		commit.dst = m->ctx;
-		err = damon_call(m->ctx, &control) ?: control.return_code;
+		damon_modules_wait_begin(m);
+		err = damon_call(commit.dst, &control) ?: control.return_code;
+		damon_modules_wait_end(m);
 	}
 	damon_destroy_ctx(commit.src);
 	return err;
@@ -292,6 +321,7 @@ int damon_modules_init(struct damon_module *m)
 {
 	int err = 0;
 
+	/* as if written by the user: the handlers expect the lock held */
 	kernel_param_lock(NULL);
 	m->ready = true;
 	if (m->enabled)

@@ -35,9 +35,12 @@
  * @stats_call:		The repeated damon_call() that runs @update_stats.
  * @ready:		Whether the module was initialised: parameters given
  *			on the kernel command line are only recorded before.
+ * @busy:		A handler waits on the kdamond without the parameter
+ *			lock (see modules-common.c): the module's state must
+ *			not change meanwhile.
  *
  * The kernel serialises the set and get handlers of all parameters of
- * built-in code, which is what protects @ctx.
+ * built-in code with its parameter lock, which protects @ctx and @busy.
  */
 struct damon_module {
 	const char *name;
@@ -50,6 +53,7 @@ struct damon_module {
 	struct damon_ctx *ctx;
 	struct damon_call_control stats_call;
 	bool ready;
+	bool busy;
 };
 
 /* Parameters whose values must be within a range (see modules-common.c). */
