@@ -267,6 +267,56 @@ static int damon_cover_range(struct damon_target *t,
 	return 0;
 }
 
+/*
+ * Build in @list the regions that cover exactly @ranges, taking the
+ * monitoring results of @t's regions where they overlap; @t is not changed.
+ * Returns 0, -EINVAL for bad ranges, or -ENOMEM (then @list is empty).
+ */
+static int damon_build_regions(struct damon_target *t,
+			       struct damon_addr_range *ranges,
+			       unsigned int nr_ranges, struct list_head *list)
+{
+	struct damon_addr_range *aligned;
+	struct damon_region *r, *next, *pos;
+	int i, n, err = 0;
+
+	aligned = kmalloc_array(max(nr_ranges, 1U), sizeof(*aligned),
+				GFP_KERNEL | __GFP_NOWARN);
+	if (!aligned)
+		return -ENOMEM;
+	n = damon_align_ranges(ranges, nr_ranges, aligned);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	pos = list_first_entry(&t->regions_list, struct damon_region, list);
+	for (i = 0; i < n && !err; i++)
+		err = damon_cover_range(t, &aligned[i], &pos, list);
+	if (err) {
+		list_for_each_entry_safe(r, next, list, list)
+			kfree(r);
+		INIT_LIST_HEAD(list);
+	}
+out:
+	kfree(aligned);
+	return err;
+}
+
+/* Replace the regions of @t by those of @list, which ends up empty. */
+static void damon_install_regions(struct damon_target *t,
+				  struct list_head *list)
+{
+	struct damon_region *r, *next;
+	unsigned int nr = 0;
+
+	damon_for_each_region_safe(r, next, t)
+		damon_destroy_region(r, t);
+	list_for_each_entry(r, list, list)
+		nr++;
+	list_splice_init(list, &t->regions_list);
+	t->nr_regions = nr;
+}
+
 /**
  * damon_set_regions() - Make a target's regions cover exactly some ranges.
  * @t:		The target.
@@ -282,37 +332,12 @@ static int damon_cover_range(struct damon_target *t,
 int damon_set_regions(struct damon_target *t, struct damon_addr_range *ranges,
 		      unsigned int nr_ranges)
 {
-	struct damon_addr_range *aligned;
-	struct damon_region *r, *next, *pos;
-	unsigned int i, nr = 0;
 	LIST_HEAD(list);
-	int n, err = 0;
+	int err;
 
-	aligned = kmalloc_array(max(nr_ranges, 1U), sizeof(*aligned),
-				GFP_KERNEL);
-	if (!aligned)
-		return -ENOMEM;
-	n = damon_align_ranges(ranges, nr_ranges, aligned);
-	if (n < 0) {
-		err = n;
-		goto out;
-	}
-	pos = list_first_entry(&t->regions_list, struct damon_region, list);
-	for (i = 0; i < n && !err; i++)
-		err = damon_cover_range(t, &aligned[i], &pos, &list);
-	if (err) {
-		list_for_each_entry_safe(r, next, &list, list)
-			kfree(r);
-		goto out;
-	}
-	damon_for_each_region_safe(r, next, t)
-		damon_destroy_region(r, t);
-	list_for_each_entry(r, &list, list)
-		nr++;
-	list_splice(&list, &t->regions_list);
-	t->nr_regions = nr;
-out:
-	kfree(aligned);
+	err = damon_build_regions(t, ranges, nr_ranges, &list);
+	if (!err)
+		damon_install_regions(t, &list);
 	return err;
 }
 
@@ -872,86 +897,148 @@ static struct damos *damos_dup(struct damos *src)
 	return s;
 }
 
-/* Update @dst's schemes to @src's, pairing them by position. */
-static int damon_commit_schemes(struct damon_ctx *dst, struct damon_ctx *src)
-{
-	struct damos *d = list_first_entry(&dst->schemes, struct damos, list);
-	struct damos *s, *next, *copy;
-	int err;
+/*
+ * A commit is all or nothing: everything it needs memory for, and every
+ * check that may fail, is done first, into a staging context that holds a
+ * copy of each scheme and target of the source, the targets' regions
+ * already fitted to the destination's monitoring results.  Only then is the
+ * destination changed, by moving things over, which cannot fail.
+ */
 
-	damon_for_each_scheme(s, src) {
-		if (&d->list != &dst->schemes) {
-			err = damos_commit(d, s);
-			if (err)
-				return err;
-			d = list_next_entry(d, list);
-			continue;
-		}
-		copy = damos_dup(s);
-		if (!copy)
-			return -ENOMEM;
-		damos_init_runtime(dst, copy);
-		damon_add_scheme(dst, copy);
-	}
-	/* @dst had more schemes than @src */
-	list_for_each_entry_safe_from(d, next, &dst->schemes, list)
-		damon_destroy_scheme(d);
-	return 0;
+/* Exchange the entries of the lists headed by @a and @b. */
+static void damon_swap_lists(struct list_head *a, struct list_head *b)
+{
+	LIST_HEAD(tmp);
+
+	list_splice_init(a, &tmp);
+	list_splice_init(b, a);
+	list_splice_init(&tmp, b);
 }
 
-/* Give @dst @src's pid and, when @src has some, its regions. */
-static int damon_commit_target(struct damon_target *dst,
-			       struct damon_target *src)
+/* Copy @src's targets into @stage, their regions fitted to @dst's. */
+static int damon_stage_targets(struct damon_ctx *stage, struct damon_ctx *dst,
+			       struct damon_ctx *src)
 {
+	struct damon_target *d, *s, *copy;
 	struct damon_addr_range *ranges;
 	struct damon_region *r;
-	unsigned int i = 0;
-	int err;
-
-	if (dst->pid != src->pid) {
-		put_pid(dst->pid);
-		dst->pid = get_pid(src->pid);
-	}
-	if (!src->nr_regions)
-		return 0;
-	ranges = kmalloc_array(src->nr_regions, sizeof(*ranges), GFP_KERNEL);
-	if (!ranges)
-		return -ENOMEM;
-	damon_for_each_region(r, src)
-		ranges[i++] = r->ar;
-	err = damon_set_regions(dst, ranges, i);
-	kfree(ranges);
-	return err;
-}
-
-/* Update @dst's targets to @src's, pairing them by position. */
-static int damon_commit_targets(struct damon_ctx *dst, struct damon_ctx *src)
-{
-	struct damon_target *d, *s, *next, *copy;
+	unsigned int i;
 	int err;
 
 	d = list_first_entry(&dst->adaptive_targets, struct damon_target, list);
 	damon_for_each_target(s, src) {
-		if (&d->list != &dst->adaptive_targets) {
-			err = damon_commit_target(d, s);
-			if (err)
-				return err;
-			d = list_next_entry(d, list);
-			continue;
-		}
+		bool paired = &d->list != &dst->adaptive_targets;
+
 		copy = damon_new_target();
 		if (!copy)
 			return -ENOMEM;
-		err = damon_commit_target(copy, s);
-		if (err) {
-			damon_free_target(copy);
-			return err;
+		damon_add_target(stage, copy);
+		copy->pid = get_pid(s->pid);
+		/* no regions given: a paired target keeps the ones it has */
+		if (s->nr_regions) {
+			ranges = kmalloc_array(s->nr_regions, sizeof(*ranges),
+					       GFP_KERNEL | __GFP_NOWARN);
+			if (!ranges)
+				return -ENOMEM;
+			i = 0;
+			damon_for_each_region(r, s)
+				ranges[i++] = r->ar;
+			err = damon_build_regions(paired ? d : copy, ranges, i,
+						  &copy->regions_list);
+			kfree(ranges);
+			if (err)
+				return err;
+			damon_for_each_region(r, copy)
+				copy->nr_regions++;
 		}
-		damon_add_target(dst, copy);
+		if (paired)
+			d = list_next_entry(d, list);
+	}
+	return 0;
+}
+
+/* Copy @src's schemes into @stage. */
+static int damon_stage_schemes(struct damon_ctx *stage, struct damon_ctx *src)
+{
+	struct damos *s, *copy;
+
+	damon_for_each_scheme(s, src) {
+		copy = damos_dup(s);
+		if (!copy)
+			return -ENOMEM;
+		damon_add_scheme(stage, copy);
+	}
+	return 0;
+}
+
+/* Give @dst the parameters, filters and goals of @staged; keep its state. */
+static void damos_take(struct damos *dst, struct damos *staged)
+{
+	struct damos_quota_goal *g, *old;
+
+	/* keep the PSI baseline of goals that measure the same thing */
+	damos_for_each_quota_goal(g, &staged->quota) {
+		damos_for_each_quota_goal(old, &dst->quota) {
+			if (old->metric == g->metric) {
+				g->last_psi_total = old->last_psi_total;
+				break;
+			}
+		}
+	}
+	damon_swap_lists(&dst->filters, &staged->filters);
+	damon_swap_lists(&dst->quota.goals, &staged->quota.goals);
+	dst->pattern = staged->pattern;
+	dst->action = staged->action;
+	dst->apply_interval_us = staged->apply_interval_us;
+	damos_copy_quota_params(&dst->quota, &staged->quota);
+	dst->wmarks.metric = staged->wmarks.metric;
+	dst->wmarks.interval = staged->wmarks.interval;
+	dst->wmarks.high = staged->wmarks.high;
+	dst->wmarks.mid = staged->wmarks.mid;
+	dst->wmarks.low = staged->wmarks.low;
+	dst->target_nid = staged->target_nid;
+}
+
+/* Move the staged schemes over, pairing them with @dst's by position. */
+static void damon_take_schemes(struct damon_ctx *dst, struct damon_ctx *stage)
+{
+	struct damos *d = list_first_entry(&dst->schemes, struct damos, list);
+	struct damos *s, *next;
+
+	damon_for_each_scheme_safe(s, next, stage) {
+		if (&d->list != &dst->schemes) {
+			damos_take(d, s);
+			d = list_next_entry(d, list);
+			continue;
+		}
+		list_move_tail(&s->list, &dst->schemes);
+		damos_init_runtime(dst, s);
+	}
+	/* @dst had more schemes than @src */
+	list_for_each_entry_safe_from(d, next, &dst->schemes, list)
+		damon_destroy_scheme(d);
+}
+
+/* Move the staged targets over, pairing them with @dst's by position. */
+static void damon_take_targets(struct damon_ctx *dst, struct damon_ctx *stage)
+{
+	struct damon_target *d, *s, *next;
+
+	d = list_first_entry(&dst->adaptive_targets, struct damon_target, list);
+	damon_for_each_target_safe(s, next, stage) {
+		if (&d->list == &dst->adaptive_targets) {
+			list_move_tail(&s->list, &dst->adaptive_targets);
+			continue;
+		}
+		swap(d->pid, s->pid);
+		if (s->nr_regions) {
+			damon_swap_lists(&d->regions_list, &s->regions_list);
+			swap(d->nr_regions, s->nr_regions);
+		}
+		d = list_next_entry(d, list);
 	}
 	list_for_each_entry_safe_from(d, next, &dst->adaptive_targets, list)
 		damon_destroy_target(d);
-	return 0;
 }
 
 /**
@@ -964,6 +1051,7 @@ static int damon_commit_targets(struct damon_ctx *dst, struct damon_ctx *src)
  * ones of @dst are destroyed and missing ones created.  Monitoring results
  * of the regions that stay monitored, and the statistics of the schemes that
  * stay, are kept.  A target of @src without regions keeps @dst's regions.
+ * It is all or nothing: on failure @dst is left exactly as it was.
  *
  * Return: 0 on success; -EINVAL if @src has invalid attributes or schemes
  * (a migration to a node without memory, for instance) or a different
@@ -971,21 +1059,30 @@ static int damon_commit_targets(struct damon_ctx *dst, struct damon_ctx *src)
  */
 int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 {
+	struct damon_ctx *stage;
 	int err;
 
 	if (!damon_valid_attrs(&src->attrs) || !damon_valid_schemes(src))
 		return -EINVAL;
 	/* a kdamond keeps the operations it started with */
-	if (dst->kdamond == current) {
-		if (dst->ops.id != src->ops.id)
-			return -EINVAL;
-	} else {
-		dst->ops = src->ops;
+	if (dst->kdamond == current && dst->ops.id != src->ops.id)
+		return -EINVAL;
+	stage = damon_new_ctx();
+	if (!stage)
+		return -ENOMEM;
+	err = damon_stage_schemes(stage, src) ?:
+		damon_stage_targets(stage, dst, src);
+	if (!err) {
+		if (dst->kdamond != current)
+			dst->ops = src->ops;
+		damon_take_schemes(dst, stage);
+		damon_take_targets(dst, stage);
+		damon_set_attrs(dst, &src->attrs);
+		/* judge the new watermarks at once, not an old interval later */
+		dst->next_wmarks_check = jiffies;
 	}
-	err = damon_commit_schemes(dst, src) ?: damon_commit_targets(dst, src);
-	/* judge the new watermarks at once, not an old interval later */
-	dst->next_wmarks_check = jiffies;
-	return err ?: damon_set_attrs(dst, &src->attrs);
+	damon_destroy_ctx(stage);
+	return err;
 }
 
 /*

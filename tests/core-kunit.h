@@ -2978,6 +2978,38 @@ static void dct_test_extreme_values(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->quota.esz, ULONG_MAX);
 }
 
+/*
+ * A commit that fails leaves the destination whole: here the targets of
+ * the source are bad, after schemes that would have been fine.
+ */
+static void dct_test_commit_all_or_nothing(struct kunit *test)
+{
+	static const struct dct_rgn dst_in[] = {
+		{ DCT_PG(0), DCT_PG(4), 3, 5 },
+	};
+	static const struct dct_rgn bad_in[] = {
+		{ DCT_PG(8), DCT_PG(12), 0, 0 },
+		{ DCT_PG(10), DCT_PG(16), 0, 0 },
+	};
+	struct damon_ctx *dst = dct_new_ctx(test);
+	struct damon_ctx *src = dct_new_ctx(test);
+	struct damon_target *t;
+	struct damos *s;
+
+	t = dct_add_target(test, dst, dst_in, ARRAY_SIZE(dst_in));
+	s = dct_add_scheme(test, dst, &dct_any, 0);
+	dct_add_scheme(test, src, &dct_any, 0)->action = DAMOS_PAGEOUT;
+	dct_add_scheme(test, src, &dct_any, 0);
+	dct_add_target(test, src, bad_in, ARRAY_SIZE(bad_in));
+	dct_add_target(test, src, dst_in, ARRAY_SIZE(dst_in));
+
+	KUNIT_EXPECT_EQ(test, damon_commit_ctx(dst, src), -EINVAL);
+	KUNIT_EXPECT_EQ(test, s->action, DAMOS_STAT);
+	KUNIT_EXPECT_TRUE(test, list_is_singular(&dst->schemes));
+	KUNIT_EXPECT_TRUE(test, list_is_singular(&dst->adaptive_targets));
+	dct_expect_regions(test, t, dst_in, ARRAY_SIZE(dst_in));
+}
+
 static struct kunit_case dct_schemes_cases[] = {
 	KUNIT_CASE(dct_test_pattern_match),
 	KUNIT_CASE(dct_test_core_filter_match),
@@ -3017,6 +3049,7 @@ static struct kunit_case dct_schemes_cases[] = {
 	KUNIT_CASE(dct_test_valid_schemes),
 	KUNIT_CASE(dct_test_kdamond_ends_on_its_own),
 	KUNIT_CASE(dct_test_extreme_values),
+	KUNIT_CASE(dct_test_commit_all_or_nothing),
 	{}
 };
 
