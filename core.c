@@ -1165,6 +1165,20 @@ static void damon_merge_regions_of(struct damon_target *t, unsigned int thres,
 	}
 }
 
+/*
+ * The most regions the kdamond makes: max_nr_regions, but never so many
+ * that their bookkeeping would take more than a small share of the memory
+ * (a region costs less than a tenth of a page; this allows one region per
+ * 16 pages).  Without it, min_nr_regions and max_nr_regions in the
+ * billions over a huge physical range would have the kdamond allocate
+ * until the system runs out of memory.
+ */
+static unsigned long damon_regions_limit(struct damon_ctx *ctx)
+{
+	return min(ctx->attrs.max_nr_regions,
+		   max(totalram_pages() / 16, 1000UL));
+}
+
 static unsigned long damon_nr_regions_of_ctx(struct damon_ctx *ctx)
 {
 	struct damon_target *t;
@@ -1193,7 +1207,7 @@ static void kdamond_merge_regions(struct damon_ctx *ctx, unsigned int thres,
 		if (thres >= max_thres)
 			break;
 		thres = thres > max_thres / 2 ? max_thres : max(thres * 2, 1U);
-	} while (damon_nr_regions_of_ctx(ctx) > ctx->attrs.max_nr_regions);
+	} while (damon_nr_regions_of_ctx(ctx) > damon_regions_limit(ctx));
 }
 
 /*
@@ -1241,10 +1255,10 @@ static void kdamond_split_regions(struct damon_ctx *ctx)
 	unsigned int nr_pieces = 2;
 	struct damon_target *t;
 
-	if (nr > ctx->attrs.max_nr_regions / 2)
+	if (nr > damon_regions_limit(ctx) / 2)
 		return;
 	if (nr == ctx->nr_regions_before_split &&
-	    nr < ctx->attrs.max_nr_regions / 3)
+	    nr < damon_regions_limit(ctx) / 3)
 		nr_pieces = 3;
 	ctx->nr_regions_before_split = nr;
 	damon_for_each_target(t, ctx)
@@ -1272,7 +1286,7 @@ static unsigned long damon_region_sz_limit(struct damon_ctx *ctx)
 /*
  * Split regions bigger than @sz_limit into equal pieces, so that a context
  * starts (and stays after range updates) with at least min_nr_regions
- * regions, but never more than max_nr_regions.
+ * regions, but never more than damon_regions_limit().
  */
 static void damon_split_to_limit(struct damon_ctx *ctx, unsigned long sz_limit)
 {
@@ -1283,7 +1297,7 @@ static void damon_split_to_limit(struct damon_ctx *ctx, unsigned long sz_limit)
 	damon_for_each_target(t, ctx) {
 		damon_for_each_region(r, t) {
 			while (damon_sz_region(r) > sz_limit &&
-			       nr < ctx->attrs.max_nr_regions) {
+			       nr < damon_regions_limit(ctx)) {
 				struct damon_region *next = damon_next_region(r);
 
 				damon_split_region_at(t, r, sz_limit);

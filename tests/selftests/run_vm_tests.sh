@@ -45,6 +45,10 @@ tests=(
 	"shrink_while_on 180"
 	"concurrent_writers 180"
 	"tried_regions_vs_off 240"
+	"region_adaptation 300"
+	"liveness 150"
+	"fuzz_admin 600"
+	"race_stress 240"
 )
 
 # Kernel log lines that mean trouble, whichever test provoked them.

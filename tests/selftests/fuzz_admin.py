@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Structured garbage into every writable DAMON file, stopped and running.
+
+Walks every writable file under /sys/kernel/mm/damon/admin (one of every
+directory populated) and, if present, the damon_reclaim and damon_lru_sort
+parameters, and writes values built to hit the edges: empty, blanks,
+negative, zero, 2^32, 2^64-1 and beyond, hex, huge strings, NUL bytes,
+keywords valid elsewhere, min above max, overlapping and unsorted regions,
+regions beyond RAM and the address space, exited pids, bad NUMA nodes and
+memcg paths, extreme interval ratios.  Between writes it turns the kdamond
+on, commits, and sends every state keyword.
+
+Checks: a refused write leaves the value it had; whatever was accepted
+either runs or is refused at on/commit (and then the old configuration
+still runs, with the same kdamond); the kernel log stays clean (the runner
+checks it).  Seeded (DAMON_FUZZ_SEED) and bounded (DAMON_FUZZ_WRITES,
+DAMON_FUZZ_SECONDS); it prints what it tried.
+"""
+
+import errno
+import os
+import random
+import subprocess
+import time
+
+import damon_admin as da
+
+SEED = int(os.environ.get('DAMON_FUZZ_SEED', '20261201'))
+WRITES = int(os.environ.get('DAMON_FUZZ_WRITES', '20000'))
+SECONDS = int(os.environ.get('DAMON_FUZZ_SECONDS', '420'))
+
+STATE_WORDS = ['on', 'off', 'commit', 'commit_schemes_quota_goals',
+               'update_schemes_stats', 'update_schemes_tried_regions',
+               'update_schemes_tried_bytes', 'clear_schemes_tried_regions',
+               'update_schemes_effective_quotas']
+KEYWORDS = (da.ACTIONS + da.WMARK_METRICS + da.GOAL_METRICS +
+            da.FILTER_TYPES + ['vaddr', 'fvaddr', 'paddr', 'Y', 'N'] +
+            STATE_WORDS)
+MODULE_DIRS = ['/sys/module/damon_reclaim/parameters',
+               '/sys/module/damon_lru_sort/parameters']
+
+tap = da.Tap('fuzz_admin: structured garbage into every file (seed %d)' %
+             SEED)
+da.require_admin()
+da.reset()
+rng = random.Random(SEED)
+
+sleeper = subprocess.Popen(['sleep', '3600'])
+gone = subprocess.Popen(['true'])
+gone.wait()
+ram = da.biggest_system_ram() or (1 << 20, 1 << 30)
+
+
+def numbers():
+    return [0, 1, 2, 3, 7, 10, 100, 1000, 4096, 5000, 100000, 1 << 20,
+            (1 << 31) - 1, 1 << 31, (1 << 32) - 1, 1 << 32, (1 << 32) + 1,
+            (1 << 63) - 1, 1 << 63, (1 << 64) - 1, sleeper.pid, gone.pid,
+            os.getpid(), 1, ram[0], ram[1], ram[1] << 4, 1 << 62,
+            rng.randrange(1 << 64), rng.randrange(1 << 20)]
+
+
+def garbage():
+    """One value to write, most of them wrong somehow."""
+    kind = rng.randrange(16)
+    if kind < 6:
+        return str(rng.choice(numbers()))
+    if kind == 6:
+        return str(-rng.choice(numbers()))
+    if kind == 7:
+        return hex(rng.choice(numbers()))
+    if kind == 8:
+        return str((1 << 64) + rng.randrange(1 << 32))
+    if kind == 9:
+        return rng.choice(KEYWORDS)
+    if kind == 10:
+        return rng.choice(['', ' ', '\n', '\t\n', '\0', '1\0', '1 2',
+                           '0x', '--1', '+1', '1e3', '1.5', 'on\noff'])
+    if kind == 11:
+        return rng.choice('abc' + 'Z/_') * rng.choice([1, 4095, 4096, 8192])
+    if kind == 12:
+        return rng.choice(['/', '/nonexistent', '/' + 'x' * 5000, '//',
+                           '/sys/fs/cgroup', '..'])
+    if kind == 13:
+        return rng.choice(KEYWORDS) + rng.choice([' ', 'x', '\0', '\n\n'])
+    return str(rng.randrange(-5, 1 << 16))
+
+
+def writable_files(root):
+    out = []
+    for d, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(d, f)
+            try:
+                if os.stat(p).st_mode & 0o200:
+                    out.append(p)
+            except OSError:
+                pass
+    return out
+
+
+def populate():
+    """One kdamond with one of every directory, monitoring a sleeper."""
+    da.reset()
+    kd = da.Kdamond(0).setup('vaddr', [{'pid': sleeper.pid}],
+                             sample_us=5000, aggr_us=100000,
+                             schemes=[{}, {'action': 'pageout',
+                                           'nr_accesses': (0, 0)}])
+    da.write(kd.target(0, 'regions', 'nr_regions'), 0)
+    for i in range(2):
+        da.try_write(kd.scheme(i, 'quotas', 'goals', 'nr_goals'), 1)
+        da.try_write(kd.scheme(i, 'filters', 'nr_filters'), 2)
+    return kd
+
+
+def value_of(path):
+    try:
+        return da.read(path)
+    except OSError as e:
+        return 'errno %d' % e.errno
+
+
+counts = {'writes': 0, 'refused': 0, 'accepted': 0, 'on_ok': 0,
+          'on_refused': 0, 'commit_ok': 0, 'commit_refused': 0}
+problems = []
+kd = populate()
+files = writable_files(da.ADMIN)
+module_files = []
+for d in MODULE_DIRS:
+    if os.path.isdir(d):
+        module_files += [p for p in writable_files(d)
+                         if os.path.basename(p) not in ('enabled',
+                                                        'commit_inputs')]
+tap.ok(len(files) > 40, 'found the writable admin files',
+       '%d files' % len(files))
+tap.diag('%d admin files, %d module parameters; %d writes or %d s' %
+         (len(files), len(module_files), WRITES, SECONDS))
+
+deadline = time.monotonic() + SECONDS
+rounds = 0
+while counts['writes'] < WRITES and time.monotonic() < deadline:
+    rounds += 1
+    if rounds % 50 == 1:
+        # a fresh tree now and then, so that deep files exist again
+        kd = populate()
+        files = writable_files(da.ADMIN)
+        if rng.random() < 0.5:
+            counts['on_ok' if not kd.try_cmd('on') else 'on_refused'] += 1
+    for _ in range(rng.randrange(5, 40)):
+        path = rng.choice(files + module_files)
+        if not os.path.exists(path):
+            continue
+        counts['writes'] += 1
+        if os.path.basename(path) == 'state':
+            da.try_write(path, rng.choice(STATE_WORDS + [garbage()]))
+            continue
+        before = value_of(path)
+        if os.path.basename(path).startswith('nr_'):
+            # counts: small ones, ones too big to allocate, and words; not
+            # the tens of thousands of directories that would only be slow
+            value = rng.choice(['0', '1', '2', '3', '5', '-1', '0x2',
+                                '2147483647', '2147483648', '4294967296',
+                                '18446744073709551615', '', ' ', '\0',
+                                'abc', '1e3', '2 3', 'on'])
+        else:
+            value = garbage()
+        err = da.try_write(path, value)
+        if err:
+            counts['refused'] += 1
+            after = value_of(path)
+            if after != before and len(problems) < 20:
+                problems.append('%s changed from %r to %r on a refused '
+                                'write (errno %d)' % (path, before, after,
+                                                      err))
+        else:
+            counts['accepted'] += 1
+    # what was accepted runs, or is refused whole
+    running = kd.state() == 'on'
+    pid = kd.pid() if running else -1
+    err = kd.try_cmd('commit' if running else 'on')
+    word = 'commit' if running else 'on'
+    counts['%s_%s' % (word, 'ok' if not err else 'refused')] += 1
+    if running and err and err != errno.EINTR:
+        if kd.state() != 'on' or kd.pid() != pid:
+            if len(problems) < 20:
+                problems.append('a refused commit (errno %d) did not leave '
+                                'the kdamond running as it was' % err)
+    if rng.random() < 0.2:
+        kd.try_cmd(rng.choice(STATE_WORDS))
+    files = writable_files(da.ADMIN)
+
+tap.diag('tried %d writes in %d rounds: %s' % (counts['writes'], rounds,
+                                               counts))
+tap.ok(counts['writes'] >= min(WRITES, 1000),
+       'the fuzzer got through its writes', '%d' % counts['writes'])
+tap.ok(not problems, 'refused writes and commits change nothing',
+       '\n'.join(problems))
+tap.ok(counts['on_ok'] and counts['commit_ok'] and counts['commit_refused'],
+       'configurations both ran and were refused along the way',
+       str(counts))
+
+# leave nothing behind: every module off, every kdamond gone
+for d in MODULE_DIRS:
+    if os.path.isdir(d):
+        da.try_write(os.path.join(d, 'enabled'), 'N')
+da.reset()
+tap.ok(da.wait_until(lambda: not [p for p in os.listdir('/proc')
+                                  if p.isdigit() and
+                                  (da.thread_name(int(p)) or '')
+                                  .startswith('kdamond')], 10),
+       'no kdamond thread is left')
+sleeper.kill()
+sleeper.wait()
+tap.finish()
