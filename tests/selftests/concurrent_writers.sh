@@ -38,7 +38,11 @@ populate()
 	echo 1 > "$ctx/targets/nr_targets" &&
 	echo "$wl" > "$ctx/targets/0/pid_target" &&
 	echo 1 > "$ctx/schemes/nr_schemes" &&
-	echo stat > "$ctx/schemes/0/action"
+	echo stat > "$ctx/schemes/0/action" &&
+	# a new scheme's access pattern is all zeros: match every region
+	echo 18446744073709551615 > "$ctx/schemes/0/access_pattern/sz/max" &&
+	echo 4294967295 > "$ctx/schemes/0/access_pattern/nr_accesses/max" &&
+	echo 4294967295 > "$ctx/schemes/0/access_pattern/age/max"
 }
 
 # worker NAME: run loop_NAME until the deadline, counting its rounds
