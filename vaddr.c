@@ -183,10 +183,10 @@ static int damon_va_three_regions(struct damon_target *t,
 }
 
 /*
- * Used as both ->init and ->update of vaddr.  The core keeps the monitoring
- * results of the regions that stay covered, so following the mappings every
- * update interval costs no history.  A target whose areas cannot be computed
- * (too few mappings, process gone, no memory) keeps the regions it has.
+ * The ->update of vaddr.  The core keeps the monitoring results of the
+ * regions that stay covered, so following the mappings every update
+ * interval costs no history.  A target whose areas cannot be computed (too
+ * few mappings, process gone, no memory) keeps the regions it has.
  */
 static void damon_va_update(struct damon_ctx *ctx)
 {
@@ -195,6 +195,23 @@ static void damon_va_update(struct damon_ctx *ctx)
 
 	damon_for_each_target(t, ctx) {
 		if (damon_va_three_regions(t, regions))
+			continue;
+		damon_set_regions(t, regions, ARRAY_SIZE(regions));
+	}
+}
+
+/*
+ * The ->init of vaddr: targets the user gave regions to start with those;
+ * the others start with their three areas.  Both follow the mappings from
+ * the first update on.
+ */
+static void damon_va_init(struct damon_ctx *ctx)
+{
+	struct damon_addr_range regions[3];
+	struct damon_target *t;
+
+	damon_for_each_target(t, ctx) {
+		if (damon_nr_regions(t) || damon_va_three_regions(t, regions))
 			continue;
 		damon_set_regions(t, regions, ARRAY_SIZE(regions));
 	}
@@ -544,7 +561,7 @@ static int __init damon_va_register(void)
 {
 	struct damon_operations ops = {
 		.id = DAMON_OPS_VADDR,
-		.init = damon_va_update,
+		.init = damon_va_init,
 		.update = damon_va_update,
 		.prepare_access_checks = damon_va_prepare_access_checks,
 		.check_accesses = damon_va_check_accesses,
