@@ -5,9 +5,9 @@
 #
 # Usage: run_vm_tests.sh [-l | --prepare] [NAME...]
 #   -l         list the tests and their time limits, run nothing
-#   --prepare  on the host: build the hot_cold workload where a later run in
-#              the VM finds it (compiling in the emulated guest is slow);
-#              prints its path
+#   --prepare  on the host: build the workloads (every *.c here) where a
+#              later run in the VM finds them (compiling in the emulated
+#              guest is slow); prints their paths
 #   NAME       run only these tests (names as listed, without extension)
 #
 # Meant for the test VM (scripts/vm/run ... -- tests/selftests/run_vm_tests.sh)
@@ -189,14 +189,18 @@ prebuilt_hot_cold()
 		echo "$hostbin/hot_cold"
 }
 
-# --prepare: build hot_cold on the host, where compiling is fast, for a
-# later run in the VM (which sees the host's files) to pick up.
+# --prepare: build every workload (*.c here) on the host, where compiling
+# is fast, next to a copy of its source, for a later run in the VM (which
+# sees the host's files) to pick up when the sources still match.
 if [ $prepare = 1 ]; then
-	mkdir -p "$hostbin" &&
-	gcc -O1 -Wall -o "$hostbin/hot_cold.new" "$here/hot_cold.c" &&
-	cp "$here/hot_cold.c" "$hostbin/hot_cold.c" &&
-	mv "$hostbin/hot_cold.new" "$hostbin/hot_cold" &&
-	echo "$hostbin/hot_cold"
+	mkdir -p "$hostbin" || exit
+	for src in "$here"/*.c; do
+		prog=$(basename "$src" .c)
+		gcc -O1 -Wall -o "$hostbin/$prog.new" "$src" &&
+		cp "$src" "$hostbin/$prog.c" &&
+		mv "$hostbin/$prog.new" "$hostbin/$prog" &&
+		echo "$hostbin/$prog" || exit
+	done
 	exit
 fi
 mkdir -p "$workdir"
