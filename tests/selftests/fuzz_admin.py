@@ -174,6 +174,10 @@ while counts['writes'] < WRITES and time.monotonic() < deadline:
                                                       err))
         else:
             counts['accepted'] += 1
+    # the fuzzer may have removed the kdamond directory itself
+    if not os.path.isdir(kd.ctx):
+        kd = populate()
+        files = writable_files(da.ADMIN)
     # what was accepted runs, or is refused whole
     running = kd.state() == 'on'
     pid = kd.pid() if running else -1
