@@ -2,7 +2,7 @@
 /*
  * DAMON sysfs interface: the directory machinery shared by its files.
  *
- * Locking.  One mutex, dadm_lock, serialises every file operation of the
+ * Locking.  One mutex, damon_sysfs_lock, serialises every file operation of the
  * admin tree, reads included, so that no file sees a half-done change and
  * every value read by DAMON on "on" or "commit" is consistent.  A file
  * operation that waits for the mutex could deadlock with an operation that
@@ -13,7 +13,7 @@
  * whether its directory was removed in between.  Kdamonds never take the
  * mutex, but its holders still never wait for them: an operation that has
  * to (commit, statistics and tried-regions updates, off) drops the mutex
- * for the wait (dadm_unlock(), dadm_relock()), so that a kdamond with long
+ * for the wait (damon_sysfs_unlock(), damon_sysfs_relock()), so that a kdamond with long
  * intervals, or a killed writer, never keeps the other files waiting.
  */
 
@@ -23,11 +23,11 @@
 
 #include "sysfs-common.h"
 
-static DEFINE_MUTEX(dadm_lock);
+static DEFINE_MUTEX(damon_sysfs_lock);
 
-static void dadm_release(struct kobject *kobj)
+static void damon_sysfs_release(struct kobject *kobj)
 {
-	struct dadm_node *node = container_of(kobj, struct dadm_node, kobj);
+	struct damon_sysfs_node *node = container_of(kobj, struct damon_sysfs_node, kobj);
 
 	if (node->owner)
 		kobject_put(&node->owner->kobj);
@@ -36,18 +36,18 @@ static void dadm_release(struct kobject *kobj)
 	kfree(node);
 }
 
-static const struct kobj_type dadm_ktype = {
-	.release = dadm_release,
+static const struct kobj_type damon_sysfs_ktype = {
+	.release = damon_sysfs_release,
 	.sysfs_ops = &kobj_sysfs_ops,
 };
 
 /*
  * Take the tree lock for an operation on file @f of @node.  On success the
- * caller must undo this with dadm_leave(), passing the kernfs node of the
+ * caller must undo this with damon_sysfs_leave(), passing the kernfs node of the
  * file that *@knp is set to.
  */
-static int dadm_enter(struct dadm_node *node, const struct dadm_file *f,
-		      struct kernfs_node **knp)
+static int damon_sysfs_enter(struct damon_sysfs_node *node, const struct damon_sysfs_file *f,
+			     struct kernfs_node **knp)
 {
 	struct kernfs_node *dir = READ_ONCE(node->kobj.sd);
 	struct kernfs_node *kn;
@@ -66,10 +66,10 @@ static int dadm_enter(struct dadm_node *node, const struct dadm_file *f,
 	kobject_get(&node->kobj);
 	kernfs_break_active_protection(kn);
 
-	if (mutex_lock_interruptible(&dadm_lock)) {
+	if (mutex_lock_interruptible(&damon_sysfs_lock)) {
 		err = -EINTR;
 	} else if (node->dead) {
-		mutex_unlock(&dadm_lock);
+		mutex_unlock(&damon_sysfs_lock);
 	} else {
 		*knp = kn;
 		return 0;
@@ -80,30 +80,30 @@ static int dadm_enter(struct dadm_node *node, const struct dadm_file *f,
 	return err;
 }
 
-static void dadm_leave(struct dadm_node *node, struct kernfs_node *kn)
+static void damon_sysfs_leave(struct damon_sysfs_node *node, struct kernfs_node *kn)
 {
-	mutex_unlock(&dadm_lock);
+	mutex_unlock(&damon_sysfs_lock);
 	kernfs_unbreak_active_protection(kn);
 	kernfs_put(kn);
 	kobject_put(&node->kobj);
 }
 
 /**
- * dadm_unlock() - Let go of the tree lock to wait on a kdamond.
+ * damon_sysfs_unlock() - Let go of the tree lock to wait on a kdamond.
  *
  * A file operation that must wait for a kdamond (a commit, a statistics
  * update) drops the tree lock for the wait, so that other files, "off"
- * included, stay usable meanwhile, and takes it back with dadm_relock()
+ * included, stay usable meanwhile, and takes it back with damon_sysfs_relock()
  * before it returns.  Its own directory stays allocated (the operation holds
  * a reference), but may be removed from the tree in between.
  */
-void dadm_unlock(void)
+void damon_sysfs_unlock(void)
 {
-	mutex_unlock(&dadm_lock);
+	mutex_unlock(&damon_sysfs_lock);
 }
 
 /**
- * dadm_relock() - Take the tree lock back after dadm_unlock().
+ * damon_sysfs_relock() - Take the tree lock back after damon_sysfs_unlock().
  * @node:	The directory of the file being operated on.
  *
  * The lock is taken unconditionally: its holders never wait on kdamonds,
@@ -111,48 +111,48 @@ void dadm_unlock(void)
  *
  * Return: 0, or -ENODEV if @node was removed from the tree meanwhile.
  */
-int dadm_relock(struct dadm_node *node)
+int damon_sysfs_relock(struct damon_sysfs_node *node)
 {
-	mutex_lock(&dadm_lock);
+	mutex_lock(&damon_sysfs_lock);
 	return node->dead ? -ENODEV : 0;
 }
 
-static int dadm_show_value(struct dadm_node *node, const struct dadm_file *f,
-			   char *buf)
+static int damon_sysfs_show_value(struct damon_sysfs_node *node, const struct damon_sysfs_file *f,
+				  char *buf)
 {
 	void *val = node->data + f->offset;
 	const char *str;
 	int idx;
 
 	switch (f->kind) {
-	case DADM_ULONG:
+	case DAMON_SYSFS_ULONG:
 		return sysfs_emit(buf, "%lu\n", *(unsigned long *)val);
-	case DADM_UINT:
+	case DAMON_SYSFS_UINT:
 		return sysfs_emit(buf, "%u\n", *(unsigned int *)val);
-	case DADM_INT:
+	case DAMON_SYSFS_INT:
 		return sysfs_emit(buf, "%d\n", *(int *)val);
-	case DADM_U64:
+	case DAMON_SYSFS_U64:
 		return sysfs_emit(buf, "%llu\n", *(u64 *)val);
-	case DADM_BOOL:
+	case DAMON_SYSFS_BOOL:
 		return sysfs_emit(buf, "%c\n", *(bool *)val ? 'Y' : 'N');
-	case DADM_WORD:
+	case DAMON_SYSFS_WORD:
 		idx = *(int *)val;
 		if (idx < 0 || (unsigned int)idx >= f->nr_words)
 			return -EINVAL;
 		return sysfs_emit(buf, "%s\n", f->words[idx]);
-	case DADM_STR:
+	case DAMON_SYSFS_STR:
 		str = *(char **)val;
 		return sysfs_emit(buf, "%s\n", str ? str : "");
-	case DADM_NR:
-		return sysfs_emit(buf, "%u\n", ((struct dadm_list *)val)->nr);
-	case DADM_CUSTOM:
+	case DAMON_SYSFS_NR:
+		return sysfs_emit(buf, "%u\n", ((struct damon_sysfs_list *)val)->nr);
+	case DAMON_SYSFS_CUSTOM:
 		return f->show ? f->show(node, buf) : -EPERM;
 	}
 	return -EINVAL;
 }
 
-static int dadm_store_word(const struct dadm_file *f, const char *buf,
-			   int *val)
+static int damon_sysfs_store_word(const struct damon_sysfs_file *f, const char *buf,
+				  int *val)
 {
 	unsigned int i;
 
@@ -165,7 +165,7 @@ static int dadm_store_word(const struct dadm_file *f, const char *buf,
 	return -EINVAL;
 }
 
-static int dadm_store_str(const char *buf, size_t len, char **val)
+static int damon_sysfs_store_str(const char *buf, size_t len, char **val)
 {
 	char *copy;
 
@@ -179,9 +179,9 @@ static int dadm_store_str(const char *buf, size_t len, char **val)
 	return 0;
 }
 
-static int dadm_store_count(struct dadm_node *node, const char *buf)
+static int damon_sysfs_store_count(struct damon_sysfs_node *node, const char *buf)
 {
-	const struct dadm_dir *dir = node->dir;
+	const struct damon_sysfs_dir *dir = node->dir;
 	int nr, err;
 
 	err = kstrtoint(buf, 0, &nr);
@@ -194,65 +194,65 @@ static int dadm_store_count(struct dadm_node *node, const char *buf)
 		if (err)
 			return err;
 	}
-	return dadm_list_resize(node->data, nr);
+	return damon_sysfs_list_resize(node->data, nr);
 }
 
-static int dadm_store_value(struct dadm_node *node, const struct dadm_file *f,
-			    const char *buf, size_t len)
+static int damon_sysfs_store_value(struct damon_sysfs_node *node, const struct damon_sysfs_file *f,
+				   const char *buf, size_t len)
 {
 	void *val = node->data + f->offset;
 
 	switch (f->kind) {
-	case DADM_ULONG:
+	case DAMON_SYSFS_ULONG:
 		return kstrtoul(buf, 0, val);
-	case DADM_UINT:
+	case DAMON_SYSFS_UINT:
 		return kstrtouint(buf, 0, val);
-	case DADM_INT:
+	case DAMON_SYSFS_INT:
 		return kstrtoint(buf, 0, val);
-	case DADM_U64:
+	case DAMON_SYSFS_U64:
 		return kstrtou64(buf, 0, val);
-	case DADM_BOOL:
+	case DAMON_SYSFS_BOOL:
 		return kstrtobool(buf, val);
-	case DADM_WORD:
-		return dadm_store_word(f, buf, val);
-	case DADM_STR:
-		return dadm_store_str(buf, len, val);
-	case DADM_NR:
-		return dadm_store_count(node, buf);
-	case DADM_CUSTOM:
+	case DAMON_SYSFS_WORD:
+		return damon_sysfs_store_word(f, buf, val);
+	case DAMON_SYSFS_STR:
+		return damon_sysfs_store_str(buf, len, val);
+	case DAMON_SYSFS_NR:
+		return damon_sysfs_store_count(node, buf);
+	case DAMON_SYSFS_CUSTOM:
 		return f->store ? f->store(node, buf, len) : -EPERM;
 	}
 	return -EINVAL;
 }
 
 /**
- * dadm_show() - The show callback of every admin tree file.
+ * damon_sysfs_show() - The show callback of every admin tree file.
  * @kobj:	The kobject of the file's directory.
- * @attr:	The attribute of the file, in a &struct dadm_file.
+ * @attr:	The attribute of the file, in a &struct damon_sysfs_file.
  * @buf:	Where to print.
  *
  * Return: the length printed or a negative errno.
  */
-ssize_t dadm_show(struct kobject *kobj, struct kobj_attribute *attr,
-		  char *buf)
+ssize_t damon_sysfs_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
 {
-	struct dadm_node *node = container_of(kobj, struct dadm_node, kobj);
-	struct dadm_file *f = container_of(attr, struct dadm_file, kattr);
+	struct damon_sysfs_node *node = container_of(kobj, struct damon_sysfs_node, kobj);
+	struct damon_sysfs_file *f = container_of(attr, struct damon_sysfs_file, kattr);
 	struct kernfs_node *kn;
 	int ret;
 
-	ret = dadm_enter(node, f, &kn);
+	ret = damon_sysfs_enter(node, f, &kn);
 	if (ret)
 		return ret;
-	ret = dadm_show_value(node, f, buf);
-	dadm_leave(node, kn);
+	ret = damon_sysfs_show_value(node, f, buf);
+	damon_sysfs_leave(node, kn);
 	return ret;
 }
 
 /**
- * dadm_store() - The store callback of every admin tree file.
+ * damon_sysfs_store() - The store callback of every admin tree file.
  * @kobj:	The kobject of the file's directory.
- * @attr:	The attribute of the file, in a &struct dadm_file.
+ * @attr:	The attribute of the file, in a &struct damon_sysfs_file.
  * @buf:	The written text.
  * @count:	Its length.
  *
@@ -260,19 +260,19 @@ ssize_t dadm_show(struct kobject *kobj, struct kobj_attribute *attr,
  *
  * Return: @count or a negative errno.
  */
-ssize_t dadm_store(struct kobject *kobj, struct kobj_attribute *attr,
-		   const char *buf, size_t count)
+ssize_t damon_sysfs_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
 {
-	struct dadm_node *node = container_of(kobj, struct dadm_node, kobj);
-	struct dadm_file *f = container_of(attr, struct dadm_file, kattr);
+	struct damon_sysfs_node *node = container_of(kobj, struct damon_sysfs_node, kobj);
+	struct damon_sysfs_file *f = container_of(attr, struct damon_sysfs_file, kattr);
 	struct kernfs_node *kn;
 	int err;
 
-	err = dadm_enter(node, f, &kn);
+	err = damon_sysfs_enter(node, f, &kn);
 	if (err)
 		return err;
-	err = dadm_store_value(node, f, buf, count);
-	dadm_leave(node, kn);
+	err = damon_sysfs_store_value(node, f, buf, count);
+	damon_sysfs_leave(node, kn);
 	return err ? err : count;
 }
 
@@ -280,18 +280,18 @@ ssize_t dadm_store(struct kobject *kobj, struct kobj_attribute *attr,
  * Take @node out of the tree with everything below it.  Its data stays
  * until the last reference to it goes, but its files fail from now on.
  */
-static void dadm_remove(struct dadm_node *node)
+static void damon_sysfs_remove(struct damon_sysfs_node *node)
 {
-	struct dadm_node *child, *next;
+	struct damon_sysfs_node *child, *next;
 
 	if (node->dir->elem)
-		dadm_list_resize(node->data, 0);
+		damon_sysfs_list_resize(node->data, 0);
 	list_for_each_entry_safe(child, next, &node->children, sibling) {
 		list_del(&child->sibling);
-		dadm_remove(child);
+		damon_sysfs_remove(child);
 	}
 	if (node->dir->elem)
-		((struct dadm_list *)node->data)->dir = NULL;
+		((struct damon_sysfs_list *)node->data)->dir = NULL;
 	if (node->owns_data && node->dir->fini)
 		node->dir->fini(node->data);
 	node->dead = true;
@@ -300,9 +300,9 @@ static void dadm_remove(struct dadm_node *node)
 	kobject_put(&node->kobj);
 }
 
-static int dadm_add_files(struct dadm_node *node)
+static int damon_sysfs_add_files(struct damon_sysfs_node *node)
 {
-	struct dadm_file *f;
+	struct damon_sysfs_file *f;
 	int err;
 
 	for (f = node->dir->files; f && f->kattr.attr.name; f++) {
@@ -319,11 +319,11 @@ static int dadm_add_files(struct dadm_node *node)
  * with a NULL @owner, the new node owns @data if @owns is set, even when its
  * creation fails (then @data is finalised and freed at once).
  */
-static struct dadm_node *dadm_create(struct kobject *parent, const char *name,
-				     const struct dadm_dir *dir, void *data,
-				     struct dadm_node *owner, bool owns)
+static struct damon_sysfs_node *damon_sysfs_create(struct kobject *parent, const char *name,
+						   const struct damon_sysfs_dir *dir, void *data,
+				     struct damon_sysfs_node *owner, bool owns)
 {
-	struct dadm_node *node, *child;
+	struct damon_sysfs_node *node, *child;
 	unsigned int i;
 	int err;
 
@@ -340,7 +340,7 @@ static struct dadm_node *dadm_create(struct kobject *parent, const char *name,
 	node->data = data;
 	node->owns_data = owns;
 	INIT_LIST_HEAD(&node->children);
-	kobject_init(&node->kobj, &dadm_ktype);
+	kobject_init(&node->kobj, &damon_sysfs_ktype);
 	if (owner) {
 		kobject_get(&owner->kobj);
 		node->owner = owner;
@@ -348,12 +348,12 @@ static struct dadm_node *dadm_create(struct kobject *parent, const char *name,
 
 	err = kobject_add(&node->kobj, parent, "%s", name);
 	if (!err)
-		err = dadm_add_files(node);
+		err = damon_sysfs_add_files(node);
 	for (i = 0; !err && dir->subdirs && dir->subdirs[i].name; i++) {
-		const struct dadm_subdir *sub = &dir->subdirs[i];
+		const struct damon_sysfs_subdir *sub = &dir->subdirs[i];
 
-		child = dadm_create(&node->kobj, sub->name, sub->dir,
-				    data + sub->offset, owner ? owner : node,
+		child = damon_sysfs_create(&node->kobj, sub->name, sub->dir,
+					   data + sub->offset, owner ? owner : node,
 				    false);
 		if (IS_ERR(child))
 			err = PTR_ERR(child);
@@ -361,19 +361,19 @@ static struct dadm_node *dadm_create(struct kobject *parent, const char *name,
 			list_add_tail(&child->sibling, &node->children);
 	}
 	if (err) {
-		dadm_remove(node);
+		damon_sysfs_remove(node);
 		return ERR_PTR(err);
 	}
 	if (dir->elem)
-		((struct dadm_list *)data)->dir = node;
+		((struct damon_sysfs_list *)data)->dir = node;
 	return node;
 }
 
 /* Create numbered child @idx of the directory of @list. */
-static struct dadm_node *dadm_create_elem(struct dadm_list *list,
-					  unsigned int idx)
+static struct damon_sysfs_node *damon_sysfs_create_elem(struct damon_sysfs_list *list,
+							unsigned int idx)
 {
-	const struct dadm_dir *kind = list->dir->dir->elem;
+	const struct damon_sysfs_dir *kind = list->dir->dir->elem;
 	char name[16];
 	void *data;
 
@@ -383,11 +383,11 @@ static struct dadm_node *dadm_create_elem(struct dadm_list *list,
 	if (kind->init)
 		kind->init(data);
 	snprintf(name, sizeof(name), "%u", idx);
-	return dadm_create(&list->dir->kobj, name, kind, data, NULL, true);
+	return damon_sysfs_create(&list->dir->kobj, name, kind, data, NULL, true);
 }
 
 /**
- * dadm_list_resize() - Set the number of numbered children of a directory.
+ * damon_sysfs_list_resize() - Set the number of numbered children of a directory.
  * @list:	The children.
  * @nr:		Their new number.
  *
@@ -398,14 +398,14 @@ static struct dadm_node *dadm_create_elem(struct dadm_list *list,
  *
  * Return: 0 on success or a negative errno.
  */
-int dadm_list_resize(struct dadm_list *list, unsigned int nr)
+int damon_sysfs_list_resize(struct damon_sysfs_list *list, unsigned int nr)
 {
-	struct dadm_node **elems;
+	struct damon_sysfs_node **elems;
 	unsigned int i;
 
 	if (nr <= list->nr) {
 		while (list->nr > nr)
-			dadm_remove(list->elems[--list->nr]);
+			damon_sysfs_remove(list->elems[--list->nr]);
 		if (!nr) {
 			kfree(list->elems);
 			list->elems = NULL;
@@ -421,12 +421,12 @@ int dadm_list_resize(struct dadm_list *list, unsigned int nr)
 	if (list->nr)
 		memcpy(elems, list->elems, sizeof(*elems) * list->nr);
 	for (i = list->nr; i < nr; i++) {
-		elems[i] = dadm_create_elem(list, i);
+		elems[i] = damon_sysfs_create_elem(list, i);
 		if (IS_ERR(elems[i])) {
 			int err = PTR_ERR(elems[i]);
 
 			while (i > list->nr)
-				dadm_remove(elems[--i]);
+				damon_sysfs_remove(elems[--i]);
 			kfree(elems);
 			return err;
 		}
@@ -438,7 +438,7 @@ int dadm_list_resize(struct dadm_list *list, unsigned int nr)
 }
 
 /**
- * dadm_create_root() - Create the top directory of a tree.
+ * damon_sysfs_create_root() - Create the top directory of a tree.
  * @parent:	Where to create it.
  * @name:	Its name.
  * @dir:	Its kind.
@@ -446,19 +446,19 @@ int dadm_list_resize(struct dadm_list *list, unsigned int nr)
  *
  * Return: the directory, or an ERR_PTR().
  */
-struct dadm_node *dadm_create_root(struct kobject *parent, const char *name,
-				   const struct dadm_dir *dir, void *data)
+struct damon_sysfs_node *damon_sysfs_create_root(struct kobject *parent, const char *name,
+						 const struct damon_sysfs_dir *dir, void *data)
 {
-	return dadm_create(parent, name, dir, data, NULL, false);
+	return damon_sysfs_create(parent, name, dir, data, NULL, false);
 }
 
-static struct dadm_file dadm_range_files[] = {
-	DADM_VAL(min, DADM_RW, DADM_ULONG, struct dadm_range, min),
-	DADM_VAL(max, DADM_RW, DADM_ULONG, struct dadm_range, max),
+static struct damon_sysfs_file damon_sysfs_range_files[] = {
+	DAMON_SYSFS_VAL(min, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG, struct damon_sysfs_range, min),
+	DAMON_SYSFS_VAL(max, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG, struct damon_sysfs_range, max),
 	{ }
 };
 
-/* A directory showing a &struct dadm_range. */
-const struct dadm_dir dadm_range_dir = {
-	.files = dadm_range_files,
+/* A directory showing a &struct damon_sysfs_range. */
+const struct damon_sysfs_dir damon_sysfs_range_dir = {
+	.files = damon_sysfs_range_files,
 };

@@ -3,7 +3,7 @@
  * DAMON sysfs interface: the schemes directories.
  *
  * Below contexts/<N>/schemes/ every scheme is a numbered child whose data
- * (&struct dadm_scheme) holds all of its files, those of its fixed
+ * (&struct damon_sysfs_scheme) holds all of its files, those of its fixed
  * subdirectories included.  Its quota goals, filters and tried regions are
  * numbered children again, with data of their own.
  */
@@ -15,28 +15,28 @@
 
 #include "sysfs-common.h"
 
-struct dadm_pattern {
-	struct dadm_range sz;
-	struct dadm_range nr_accesses;
-	struct dadm_range age;
+struct damon_sysfs_pattern {
+	struct damon_sysfs_range sz;
+	struct damon_sysfs_range nr_accesses;
+	struct damon_sysfs_range age;
 };
 
-struct dadm_weights {
+struct damon_sysfs_weights {
 	unsigned int sz;
 	unsigned int nr_accesses;
 	unsigned int age;
 };
 
-struct dadm_quotas {
+struct damon_sysfs_quotas {
 	unsigned long ms;
 	unsigned long bytes;
 	unsigned long reset_interval_ms;
 	unsigned long effective_bytes;
-	struct dadm_weights weights;
-	struct dadm_list goals;
+	struct damon_sysfs_weights weights;
+	struct damon_sysfs_list goals;
 };
 
-struct dadm_wmarks {
+struct damon_sysfs_wmarks {
 	int metric;
 	unsigned long interval_us;
 	unsigned long high;
@@ -45,30 +45,30 @@ struct dadm_wmarks {
 };
 
 /* The tried regions directory: its list must come first. */
-struct dadm_tried {
-	struct dadm_list regions;
+struct damon_sysfs_tried {
+	struct damon_sysfs_list regions;
 	u64 total_bytes;
 };
 
-struct dadm_scheme {
+struct damon_sysfs_scheme {
 	int action;
 	int target_nid;
 	unsigned long apply_interval_us;
-	struct dadm_pattern pattern;
-	struct dadm_quotas quotas;
-	struct dadm_wmarks wmarks;
-	struct dadm_list filters;
+	struct damon_sysfs_pattern pattern;
+	struct damon_sysfs_quotas quotas;
+	struct damon_sysfs_wmarks wmarks;
+	struct damon_sysfs_list filters;
 	struct damos_stat stat;
-	struct dadm_tried tried;
+	struct damon_sysfs_tried tried;
 };
 
-struct dadm_goal {
+struct damon_sysfs_goal {
 	int metric;
 	unsigned long target_value;
 	unsigned long current_value;
 };
 
-struct dadm_filter {
+struct damon_sysfs_filter {
 	int type;
 	bool matching;
 	char *memcg_path;
@@ -77,7 +77,7 @@ struct dadm_filter {
 	int target_idx;
 };
 
-struct dadm_tried_region {
+struct damon_sysfs_tried_region {
 	unsigned long start;
 	unsigned long end;
 	unsigned int nr_accesses;
@@ -85,7 +85,7 @@ struct dadm_tried_region {
 	unsigned long sz_filter_passed;
 };
 
-static const char * const dadm_action_words[] = {
+static const char * const damon_sysfs_action_words[] = {
 	[DAMOS_WILLNEED] = "willneed",
 	[DAMOS_COLD] = "cold",
 	[DAMOS_PAGEOUT] = "pageout",
@@ -98,23 +98,23 @@ static const char * const dadm_action_words[] = {
 	[DAMOS_STAT] = "stat",
 };
 
-static_assert(ARRAY_SIZE(dadm_action_words) == NR_DAMOS_ACTIONS);
+static_assert(ARRAY_SIZE(damon_sysfs_action_words) == NR_DAMOS_ACTIONS);
 
-static const char * const dadm_wmark_words[] = {
+static const char * const damon_sysfs_wmark_words[] = {
 	[DAMOS_WMARK_NONE] = "none",
 	[DAMOS_WMARK_FREE_MEM_RATE] = "free_mem_rate",
 };
 
-static_assert(ARRAY_SIZE(dadm_wmark_words) == NR_DAMOS_WMARK_METRICS);
+static_assert(ARRAY_SIZE(damon_sysfs_wmark_words) == NR_DAMOS_WMARK_METRICS);
 
-static const char * const dadm_goal_words[] = {
+static const char * const damon_sysfs_goal_words[] = {
 	[DAMOS_QUOTA_USER_INPUT] = "user_input",
 	[DAMOS_QUOTA_SOME_MEM_PSI_US] = "some_mem_psi_us",
 };
 
-static_assert(ARRAY_SIZE(dadm_goal_words) == NR_DAMOS_QUOTA_GOAL_METRICS);
+static_assert(ARRAY_SIZE(damon_sysfs_goal_words) == NR_DAMOS_QUOTA_GOAL_METRICS);
 
-static const char * const dadm_filter_words[] = {
+static const char * const damon_sysfs_filter_words[] = {
 	[DAMOS_FILTER_TYPE_ANON] = "anon",
 	[DAMOS_FILTER_TYPE_MEMCG] = "memcg",
 	[DAMOS_FILTER_TYPE_YOUNG] = "young",
@@ -122,196 +122,208 @@ static const char * const dadm_filter_words[] = {
 	[DAMOS_FILTER_TYPE_TARGET] = "target",
 };
 
-static_assert(ARRAY_SIZE(dadm_filter_words) == NR_DAMOS_FILTER_TYPES);
+static_assert(ARRAY_SIZE(damon_sysfs_filter_words) == NR_DAMOS_FILTER_TYPES);
 
 /* tried_regions/<N>/ */
 
-static struct dadm_file dadm_tried_region_files[] = {
-	DADM_VAL(start, DADM_RO, DADM_ULONG, struct dadm_tried_region, start),
-	DADM_VAL(end, DADM_RO, DADM_ULONG, struct dadm_tried_region, end),
-	DADM_VAL(nr_accesses, DADM_RO, DADM_UINT, struct dadm_tried_region,
-		 nr_accesses),
-	DADM_VAL(age, DADM_RO, DADM_UINT, struct dadm_tried_region, age),
-	DADM_VAL(sz_filter_passed, DADM_RO, DADM_ULONG,
-		 struct dadm_tried_region, sz_filter_passed),
+static struct damon_sysfs_file damon_sysfs_tried_region_files[] = {
+	DAMON_SYSFS_VAL(start, DAMON_SYSFS_RO, DAMON_SYSFS_ULONG,
+			struct damon_sysfs_tried_region, start),
+	DAMON_SYSFS_VAL(end, DAMON_SYSFS_RO, DAMON_SYSFS_ULONG,
+			struct damon_sysfs_tried_region, end),
+	DAMON_SYSFS_VAL(nr_accesses, DAMON_SYSFS_RO, DAMON_SYSFS_UINT,
+			struct damon_sysfs_tried_region,
+			nr_accesses),
+	DAMON_SYSFS_VAL(age, DAMON_SYSFS_RO, DAMON_SYSFS_UINT,
+			struct damon_sysfs_tried_region, age),
+	DAMON_SYSFS_VAL(sz_filter_passed, DAMON_SYSFS_RO, DAMON_SYSFS_ULONG,
+			struct damon_sysfs_tried_region, sz_filter_passed),
 	{ }
 };
 
-static const struct dadm_dir dadm_tried_region_dir = {
-	.files = dadm_tried_region_files,
-	.data_size = sizeof(struct dadm_tried_region),
+static const struct damon_sysfs_dir damon_sysfs_tried_region_dir = {
+	.files = damon_sysfs_tried_region_files,
+	.data_size = sizeof(struct damon_sysfs_tried_region),
 };
 
 /* tried_regions/: numbered by the kernel, so it has no count file */
 
-static struct dadm_file dadm_tried_files[] = {
-	DADM_VAL(total_bytes, DADM_RO, DADM_U64, struct dadm_tried,
-		 total_bytes),
+static struct damon_sysfs_file damon_sysfs_tried_files[] = {
+	DAMON_SYSFS_VAL(total_bytes, DAMON_SYSFS_RO, DAMON_SYSFS_U64, struct damon_sysfs_tried,
+			total_bytes),
 	{ }
 };
 
-static const struct dadm_dir dadm_tried_dir = {
-	.files = dadm_tried_files,
-	.elem = &dadm_tried_region_dir,
+static const struct damon_sysfs_dir damon_sysfs_tried_dir = {
+	.files = damon_sysfs_tried_files,
+	.elem = &damon_sysfs_tried_region_dir,
 };
 
 /* stats/ */
 
-static struct dadm_file dadm_stats_files[] = {
-	DADM_VAL(nr_tried, DADM_RO, DADM_ULONG, struct damos_stat, nr_tried),
-	DADM_VAL(sz_tried, DADM_RO, DADM_ULONG, struct damos_stat, sz_tried),
-	DADM_VAL(nr_applied, DADM_RO, DADM_ULONG, struct damos_stat,
-		 nr_applied),
-	DADM_VAL(sz_applied, DADM_RO, DADM_ULONG, struct damos_stat,
-		 sz_applied),
-	DADM_VAL(sz_ops_filter_passed, DADM_RO, DADM_ULONG, struct damos_stat,
-		 sz_ops_filter_passed),
-	DADM_VAL(qt_exceeds, DADM_RO, DADM_ULONG, struct damos_stat,
-		 qt_exceeds),
+static struct damon_sysfs_file damon_sysfs_stats_files[] = {
+	DAMON_SYSFS_VAL(nr_tried, DAMON_SYSFS_RO, DAMON_SYSFS_ULONG, struct damos_stat, nr_tried),
+	DAMON_SYSFS_VAL(sz_tried, DAMON_SYSFS_RO, DAMON_SYSFS_ULONG, struct damos_stat, sz_tried),
+	DAMON_SYSFS_VAL(nr_applied, DAMON_SYSFS_RO, DAMON_SYSFS_ULONG, struct damos_stat,
+			nr_applied),
+	DAMON_SYSFS_VAL(sz_applied, DAMON_SYSFS_RO, DAMON_SYSFS_ULONG, struct damos_stat,
+			sz_applied),
+	DAMON_SYSFS_VAL(sz_ops_filter_passed, DAMON_SYSFS_RO, DAMON_SYSFS_ULONG, struct damos_stat,
+			sz_ops_filter_passed),
+	DAMON_SYSFS_VAL(qt_exceeds, DAMON_SYSFS_RO, DAMON_SYSFS_ULONG, struct damos_stat,
+			qt_exceeds),
 	{ }
 };
 
-static const struct dadm_dir dadm_stats_dir = {
-	.files = dadm_stats_files,
+static const struct damon_sysfs_dir damon_sysfs_stats_dir = {
+	.files = damon_sysfs_stats_files,
 };
 
 /* filters/<N>/ */
 
-static void dadm_filter_fini(void *data)
+static void damon_sysfs_filter_fini(void *data)
 {
-	struct dadm_filter *filter = data;
+	struct damon_sysfs_filter *filter = data;
 
 	kfree(filter->memcg_path);
 	filter->memcg_path = NULL;
 }
 
-static struct dadm_file dadm_filter_files[] = {
-	DADM_WORDS(type, struct dadm_filter, type, dadm_filter_words,
-		   NR_DAMOS_FILTER_TYPES),
-	DADM_VAL(matching, DADM_RW, DADM_BOOL, struct dadm_filter, matching),
-	DADM_VAL(memcg_path, DADM_RW, DADM_STR, struct dadm_filter,
-		 memcg_path),
-	DADM_VAL(addr_start, DADM_RW, DADM_ULONG, struct dadm_filter,
-		 addr_start),
-	DADM_VAL(addr_end, DADM_RW, DADM_ULONG, struct dadm_filter, addr_end),
-	DADM_VAL(damon_target_idx, DADM_RW, DADM_INT, struct dadm_filter,
-		 target_idx),
+static struct damon_sysfs_file damon_sysfs_filter_files[] = {
+	DAMON_SYSFS_WORDS(type, struct damon_sysfs_filter, type, damon_sysfs_filter_words,
+			  NR_DAMOS_FILTER_TYPES),
+	DAMON_SYSFS_VAL(matching, DAMON_SYSFS_RW, DAMON_SYSFS_BOOL,
+			struct damon_sysfs_filter, matching),
+	DAMON_SYSFS_VAL(memcg_path, DAMON_SYSFS_RW, DAMON_SYSFS_STR, struct damon_sysfs_filter,
+			memcg_path),
+	DAMON_SYSFS_VAL(addr_start, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG, struct damon_sysfs_filter,
+			addr_start),
+	DAMON_SYSFS_VAL(addr_end, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG,
+			struct damon_sysfs_filter, addr_end),
+	DAMON_SYSFS_VAL(damon_target_idx, DAMON_SYSFS_RW, DAMON_SYSFS_INT,
+			struct damon_sysfs_filter,
+			target_idx),
 	{ }
 };
 
-static const struct dadm_dir dadm_filter_dir = {
-	.files = dadm_filter_files,
-	.data_size = sizeof(struct dadm_filter),
-	.fini = dadm_filter_fini,
+static const struct damon_sysfs_dir damon_sysfs_filter_dir = {
+	.files = damon_sysfs_filter_files,
+	.data_size = sizeof(struct damon_sysfs_filter),
+	.fini = damon_sysfs_filter_fini,
 };
 
 /* filters/ */
 
-static struct dadm_file dadm_filters_files[] = {
-	DADM_COUNT(nr_filters),
+static struct damon_sysfs_file damon_sysfs_filters_files[] = {
+	DAMON_SYSFS_COUNT(nr_filters),
 	{ }
 };
 
-static const struct dadm_dir dadm_filters_dir = {
-	.files = dadm_filters_files,
-	.elem = &dadm_filter_dir,
+static const struct damon_sysfs_dir damon_sysfs_filters_dir = {
+	.files = damon_sysfs_filters_files,
+	.elem = &damon_sysfs_filter_dir,
 };
 
 /* watermarks/ */
 
-static struct dadm_file dadm_wmarks_files[] = {
-	DADM_WORDS(metric, struct dadm_wmarks, metric, dadm_wmark_words,
-		   NR_DAMOS_WMARK_METRICS),
-	DADM_VAL(interval_us, DADM_RW, DADM_ULONG, struct dadm_wmarks,
-		 interval_us),
-	DADM_VAL(high, DADM_RW, DADM_ULONG, struct dadm_wmarks, high),
-	DADM_VAL(mid, DADM_RW, DADM_ULONG, struct dadm_wmarks, mid),
-	DADM_VAL(low, DADM_RW, DADM_ULONG, struct dadm_wmarks, low),
+static struct damon_sysfs_file damon_sysfs_wmarks_files[] = {
+	DAMON_SYSFS_WORDS(metric, struct damon_sysfs_wmarks, metric, damon_sysfs_wmark_words,
+			  NR_DAMOS_WMARK_METRICS),
+	DAMON_SYSFS_VAL(interval_us, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG, struct damon_sysfs_wmarks,
+			interval_us),
+	DAMON_SYSFS_VAL(high, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG, struct damon_sysfs_wmarks, high),
+	DAMON_SYSFS_VAL(mid, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG, struct damon_sysfs_wmarks, mid),
+	DAMON_SYSFS_VAL(low, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG, struct damon_sysfs_wmarks, low),
 	{ }
 };
 
-static const struct dadm_dir dadm_wmarks_dir = {
-	.files = dadm_wmarks_files,
+static const struct damon_sysfs_dir damon_sysfs_wmarks_dir = {
+	.files = damon_sysfs_wmarks_files,
 };
 
 /* quotas/goals/<N>/ */
 
-static struct dadm_file dadm_goal_files[] = {
-	DADM_WORDS(target_metric, struct dadm_goal, metric, dadm_goal_words,
-		   NR_DAMOS_QUOTA_GOAL_METRICS),
-	DADM_VAL(target_value, DADM_RW, DADM_ULONG, struct dadm_goal,
-		 target_value),
-	DADM_VAL(current_value, DADM_RW, DADM_ULONG, struct dadm_goal,
-		 current_value),
+static struct damon_sysfs_file damon_sysfs_goal_files[] = {
+	DAMON_SYSFS_WORDS(target_metric, struct damon_sysfs_goal, metric, damon_sysfs_goal_words,
+			  NR_DAMOS_QUOTA_GOAL_METRICS),
+	DAMON_SYSFS_VAL(target_value, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG, struct damon_sysfs_goal,
+			target_value),
+	DAMON_SYSFS_VAL(current_value, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG, struct damon_sysfs_goal,
+			current_value),
 	{ }
 };
 
-static const struct dadm_dir dadm_goal_dir = {
-	.files = dadm_goal_files,
-	.data_size = sizeof(struct dadm_goal),
+static const struct damon_sysfs_dir damon_sysfs_goal_dir = {
+	.files = damon_sysfs_goal_files,
+	.data_size = sizeof(struct damon_sysfs_goal),
 };
 
 /* quotas/goals/ */
 
-static struct dadm_file dadm_goals_files[] = {
-	DADM_COUNT(nr_goals),
+static struct damon_sysfs_file damon_sysfs_goals_files[] = {
+	DAMON_SYSFS_COUNT(nr_goals),
 	{ }
 };
 
-static const struct dadm_dir dadm_goals_dir = {
-	.files = dadm_goals_files,
-	.elem = &dadm_goal_dir,
+static const struct damon_sysfs_dir damon_sysfs_goals_dir = {
+	.files = damon_sysfs_goals_files,
+	.elem = &damon_sysfs_goal_dir,
 };
 
 /* quotas/weights/ */
 
-static struct dadm_file dadm_weights_files[] = {
-	DADM_VAL(sz_permil, DADM_RW, DADM_UINT, struct dadm_weights, sz),
-	DADM_VAL(nr_accesses_permil, DADM_RW, DADM_UINT, struct dadm_weights,
-		 nr_accesses),
-	DADM_VAL(age_permil, DADM_RW, DADM_UINT, struct dadm_weights, age),
+static struct damon_sysfs_file damon_sysfs_weights_files[] = {
+	DAMON_SYSFS_VAL(sz_permil, DAMON_SYSFS_RW, DAMON_SYSFS_UINT,
+			struct damon_sysfs_weights, sz),
+	DAMON_SYSFS_VAL(nr_accesses_permil, DAMON_SYSFS_RW, DAMON_SYSFS_UINT,
+			struct damon_sysfs_weights,
+			nr_accesses),
+	DAMON_SYSFS_VAL(age_permil, DAMON_SYSFS_RW, DAMON_SYSFS_UINT,
+			struct damon_sysfs_weights, age),
 	{ }
 };
 
-static const struct dadm_dir dadm_weights_dir = {
-	.files = dadm_weights_files,
+static const struct damon_sysfs_dir damon_sysfs_weights_dir = {
+	.files = damon_sysfs_weights_files,
 };
 
 /* quotas/ */
 
-static struct dadm_file dadm_quotas_files[] = {
-	DADM_VAL(ms, DADM_RW, DADM_ULONG, struct dadm_quotas, ms),
-	DADM_VAL(bytes, DADM_RW, DADM_ULONG, struct dadm_quotas, bytes),
-	DADM_VAL(reset_interval_ms, DADM_RW, DADM_ULONG, struct dadm_quotas,
-		 reset_interval_ms),
-	DADM_VAL(effective_bytes, DADM_RO, DADM_ULONG, struct dadm_quotas,
-		 effective_bytes),
+static struct damon_sysfs_file damon_sysfs_quotas_files[] = {
+	DAMON_SYSFS_VAL(ms, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG, struct damon_sysfs_quotas, ms),
+	DAMON_SYSFS_VAL(bytes, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG, struct damon_sysfs_quotas, bytes),
+	DAMON_SYSFS_VAL(reset_interval_ms, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG,
+			struct damon_sysfs_quotas,
+			reset_interval_ms),
+	DAMON_SYSFS_VAL(effective_bytes, DAMON_SYSFS_RO, DAMON_SYSFS_ULONG,
+			struct damon_sysfs_quotas,
+			effective_bytes),
 	{ }
 };
 
-static const struct dadm_subdir dadm_quotas_subdirs[] = {
-	{ "weights", &dadm_weights_dir, offsetof(struct dadm_quotas, weights) },
-	{ "goals", &dadm_goals_dir, offsetof(struct dadm_quotas, goals) },
+static const struct damon_sysfs_subdir damon_sysfs_quotas_subdirs[] = {
+	{ "weights", &damon_sysfs_weights_dir, offsetof(struct damon_sysfs_quotas, weights) },
+	{ "goals", &damon_sysfs_goals_dir, offsetof(struct damon_sysfs_quotas, goals) },
 	{ }
 };
 
-static const struct dadm_dir dadm_quotas_dir = {
-	.files = dadm_quotas_files,
-	.subdirs = dadm_quotas_subdirs,
+static const struct damon_sysfs_dir damon_sysfs_quotas_dir = {
+	.files = damon_sysfs_quotas_files,
+	.subdirs = damon_sysfs_quotas_subdirs,
 };
 
 /* access_pattern/ */
 
-static const struct dadm_subdir dadm_pattern_subdirs[] = {
-	{ "sz", &dadm_range_dir, offsetof(struct dadm_pattern, sz) },
-	{ "nr_accesses", &dadm_range_dir,
-	  offsetof(struct dadm_pattern, nr_accesses) },
-	{ "age", &dadm_range_dir, offsetof(struct dadm_pattern, age) },
+static const struct damon_sysfs_subdir damon_sysfs_pattern_subdirs[] = {
+	{ "sz", &damon_sysfs_range_dir, offsetof(struct damon_sysfs_pattern, sz) },
+	{ "nr_accesses", &damon_sysfs_range_dir,
+	  offsetof(struct damon_sysfs_pattern, nr_accesses) },
+	{ "age", &damon_sysfs_range_dir, offsetof(struct damon_sysfs_pattern, age) },
 	{ }
 };
 
-static const struct dadm_dir dadm_pattern_dir = {
-	.subdirs = dadm_pattern_subdirs,
+static const struct damon_sysfs_dir damon_sysfs_pattern_dir = {
+	.subdirs = damon_sysfs_pattern_subdirs,
 };
 
 /* schemes/<N>/ */
@@ -321,44 +333,45 @@ static const struct dadm_dir dadm_pattern_dir = {
  * zeros, which matches nothing: nothing happens until the user says what to
  * do to which memory.
  */
-static void dadm_scheme_init(void *data)
+static void damon_sysfs_scheme_init(void *data)
 {
-	struct dadm_scheme *scheme = data;
+	struct damon_sysfs_scheme *scheme = data;
 
 	scheme->action = DAMOS_STAT;
 	scheme->target_nid = NUMA_NO_NODE;
 	scheme->wmarks.metric = DAMOS_WMARK_NONE;
 }
 
-static struct dadm_file dadm_scheme_files[] = {
-	DADM_WORDS(action, struct dadm_scheme, action, dadm_action_words,
-		   NR_DAMOS_ACTIONS),
-	DADM_VAL(target_nid, DADM_RW, DADM_INT, struct dadm_scheme,
-		 target_nid),
-	DADM_VAL(apply_interval_us, DADM_RW, DADM_ULONG, struct dadm_scheme,
-		 apply_interval_us),
+static struct damon_sysfs_file damon_sysfs_scheme_files[] = {
+	DAMON_SYSFS_WORDS(action, struct damon_sysfs_scheme, action, damon_sysfs_action_words,
+			  NR_DAMOS_ACTIONS),
+	DAMON_SYSFS_VAL(target_nid, DAMON_SYSFS_RW, DAMON_SYSFS_INT, struct damon_sysfs_scheme,
+			target_nid),
+	DAMON_SYSFS_VAL(apply_interval_us, DAMON_SYSFS_RW, DAMON_SYSFS_ULONG,
+			struct damon_sysfs_scheme,
+			apply_interval_us),
 	{ }
 };
 
-static const struct dadm_subdir dadm_scheme_subdirs[] = {
-	{ "access_pattern", &dadm_pattern_dir,
-	  offsetof(struct dadm_scheme, pattern) },
-	{ "quotas", &dadm_quotas_dir, offsetof(struct dadm_scheme, quotas) },
-	{ "watermarks", &dadm_wmarks_dir,
-	  offsetof(struct dadm_scheme, wmarks) },
-	{ "filters", &dadm_filters_dir,
-	  offsetof(struct dadm_scheme, filters) },
-	{ "stats", &dadm_stats_dir, offsetof(struct dadm_scheme, stat) },
-	{ "tried_regions", &dadm_tried_dir,
-	  offsetof(struct dadm_scheme, tried) },
+static const struct damon_sysfs_subdir damon_sysfs_scheme_subdirs[] = {
+	{ "access_pattern", &damon_sysfs_pattern_dir,
+	  offsetof(struct damon_sysfs_scheme, pattern) },
+	{ "quotas", &damon_sysfs_quotas_dir, offsetof(struct damon_sysfs_scheme, quotas) },
+	{ "watermarks", &damon_sysfs_wmarks_dir,
+	  offsetof(struct damon_sysfs_scheme, wmarks) },
+	{ "filters", &damon_sysfs_filters_dir,
+	  offsetof(struct damon_sysfs_scheme, filters) },
+	{ "stats", &damon_sysfs_stats_dir, offsetof(struct damon_sysfs_scheme, stat) },
+	{ "tried_regions", &damon_sysfs_tried_dir,
+	  offsetof(struct damon_sysfs_scheme, tried) },
 	{ }
 };
 
-const struct dadm_dir dadm_scheme_dir = {
-	.files = dadm_scheme_files,
-	.subdirs = dadm_scheme_subdirs,
-	.data_size = sizeof(struct dadm_scheme),
-	.init = dadm_scheme_init,
+const struct damon_sysfs_dir damon_sysfs_scheme_dir = {
+	.files = damon_sysfs_scheme_files,
+	.subdirs = damon_sysfs_scheme_subdirs,
+	.data_size = sizeof(struct damon_sysfs_scheme),
+	.init = damon_sysfs_scheme_init,
 };
 
 /*
@@ -367,7 +380,7 @@ const struct dadm_dir dadm_scheme_dir = {
 
 #ifdef CONFIG_MEMCG
 /* Find the id of the memory cgroup at @path from the cgroup mount point. */
-static int dadm_memcg_id(const char *path, unsigned short *id)
+static int damon_sysfs_memcg_id(const char *path, unsigned short *id)
 {
 	struct mem_cgroup *memcg;
 	char *buf;
@@ -396,20 +409,20 @@ static int dadm_memcg_id(const char *path, unsigned short *id)
 	return err;
 }
 #else
-static int dadm_memcg_id(const char *path, unsigned short *id)
+static int damon_sysfs_memcg_id(const char *path, unsigned short *id)
 {
 	return -EINVAL;
 }
 #endif
 
-static int dadm_add_filter(struct damos *s, struct dadm_filter *df)
+static int damon_sysfs_add_filter(struct damos *s, struct damon_sysfs_filter *df)
 {
 	struct damos_filter *f;
 	unsigned short memcg_id = 0;
 	int err;
 
 	if (df->type == DAMOS_FILTER_TYPE_MEMCG) {
-		err = dadm_memcg_id(df->memcg_path, &memcg_id);
+		err = damon_sysfs_memcg_id(df->memcg_path, &memcg_id);
 		if (err)
 			return err;
 	} else if (df->type == DAMOS_FILTER_TYPE_ADDR &&
@@ -438,7 +451,7 @@ static int dadm_add_filter(struct damos *s, struct dadm_filter *df)
 	return 0;
 }
 
-static int dadm_add_goal(struct damos_quota *quota, struct dadm_goal *dg)
+static int damon_sysfs_add_goal(struct damos_quota *quota, struct damon_sysfs_goal *dg)
 {
 	struct damos_quota_goal *g;
 
@@ -451,23 +464,23 @@ static int dadm_add_goal(struct damos_quota *quota, struct dadm_goal *dg)
 }
 
 /* The files count access frequencies and ages in unsigned longs. */
-static unsigned int dadm_to_uint(unsigned long val)
+static unsigned int damon_sysfs_to_uint(unsigned long val)
 {
 	return min_t(unsigned long, val, UINT_MAX);
 }
 
-static struct damos *dadm_new_damos(struct dadm_scheme *ds)
+static struct damos *damon_sysfs_new_damos(struct damon_sysfs_scheme *ds)
 {
-	struct dadm_pattern *p = &ds->pattern;
-	struct dadm_quotas *q = &ds->quotas;
-	struct dadm_wmarks *w = &ds->wmarks;
+	struct damon_sysfs_pattern *p = &ds->pattern;
+	struct damon_sysfs_quotas *q = &ds->quotas;
+	struct damon_sysfs_wmarks *w = &ds->wmarks;
 	struct damos_access_pattern pattern = {
 		.min_sz_region = p->sz.min,
 		.max_sz_region = p->sz.max,
-		.min_nr_accesses = dadm_to_uint(p->nr_accesses.min),
-		.max_nr_accesses = dadm_to_uint(p->nr_accesses.max),
-		.min_age_region = dadm_to_uint(p->age.min),
-		.max_age_region = dadm_to_uint(p->age.max),
+		.min_nr_accesses = damon_sysfs_to_uint(p->nr_accesses.min),
+		.max_nr_accesses = damon_sysfs_to_uint(p->nr_accesses.max),
+		.min_age_region = damon_sysfs_to_uint(p->age.min),
+		.max_age_region = damon_sysfs_to_uint(p->age.max),
 	};
 	struct damos_quota quota = {
 		.reset_interval = q->reset_interval_ms,
@@ -491,7 +504,7 @@ static struct damos *dadm_new_damos(struct dadm_scheme *ds)
 }
 
 /**
- * dadm_schemes_to_ctx() - Add the schemes the files describe to a context.
+ * damon_sysfs_schemes_to_ctx() - Add the schemes the files describe to a context.
  * @schemes:	The schemes directory's children.
  * @ctx:	The context, not running.
  *
@@ -499,26 +512,26 @@ static struct damos *dadm_new_damos(struct dadm_scheme *ds)
  *
  * Return: 0, -EINVAL for a filter that can not be set, or -ENOMEM.
  */
-int dadm_schemes_to_ctx(struct dadm_list *schemes, struct damon_ctx *ctx)
+int damon_sysfs_schemes_to_ctx(struct damon_sysfs_list *schemes, struct damon_ctx *ctx)
 {
 	unsigned int i, j;
 	int err;
 
 	for (i = 0; i < schemes->nr; i++) {
-		struct dadm_scheme *ds = dadm_elem(schemes, i);
-		struct dadm_list *goals = &ds->quotas.goals;
-		struct damos *s = dadm_new_damos(ds);
+		struct damon_sysfs_scheme *ds = damon_sysfs_elem(schemes, i);
+		struct damon_sysfs_list *goals = &ds->quotas.goals;
+		struct damos *s = damon_sysfs_new_damos(ds);
 
 		if (!s)
 			return -ENOMEM;
 		damon_add_scheme(ctx, s);
 		for (j = 0; j < goals->nr; j++) {
-			err = dadm_add_goal(&s->quota, dadm_elem(goals, j));
+			err = damon_sysfs_add_goal(&s->quota, damon_sysfs_elem(goals, j));
 			if (err)
 				return err;
 		}
 		for (j = 0; j < ds->filters.nr; j++) {
-			err = dadm_add_filter(s, dadm_elem(&ds->filters, j));
+			err = damon_sysfs_add_filter(s, damon_sysfs_elem(&ds->filters, j));
 			if (err)
 				return err;
 		}
@@ -538,8 +551,8 @@ int dadm_schemes_to_ctx(struct dadm_list *schemes, struct damon_ctx *ctx)
  */
 
 /* Run @fn(@arg) where it may touch @ctx: in its kdamond, if it has one. */
-static int dadm_ctx_call(struct damon_ctx *ctx, struct dadm_node *node,
-			 int (*fn)(void *), void *arg)
+static int damon_sysfs_ctx_call(struct damon_ctx *ctx, struct damon_sysfs_node *node,
+				int (*fn)(void *), void *arg)
 {
 	struct damon_call_control control = {
 		.fn = fn,
@@ -548,9 +561,9 @@ static int dadm_ctx_call(struct damon_ctx *ctx, struct dadm_node *node,
 	int err, gone;
 
 	if (damon_is_running(ctx)) {
-		dadm_unlock();
+		damon_sysfs_unlock();
 		err = damon_call(ctx, &control);
-		gone = dadm_relock(node);
+		gone = damon_sysfs_relock(node);
 		if (!err)
 			return gone ?: control.return_code;
 		/* stopped meanwhile: the context holds still now */
@@ -563,7 +576,7 @@ static int dadm_ctx_call(struct damon_ctx *ctx, struct dadm_node *node,
 }
 
 /* What the kdamond tells of its schemes, for the statistics files. */
-struct dadm_snap {
+struct damon_sysfs_snap {
 	struct damon_ctx *ctx;
 	unsigned int nr;
 	struct {
@@ -572,9 +585,9 @@ struct dadm_snap {
 	} scheme[];
 };
 
-static int dadm_snap_fn(void *arg)
+static int damon_sysfs_snap_fn(void *arg)
 {
-	struct dadm_snap *snap = arg;
+	struct damon_sysfs_snap *snap = arg;
 	unsigned int i = 0;
 	struct damos *s;
 
@@ -588,10 +601,10 @@ static int dadm_snap_fn(void *arg)
 }
 
 /**
- * dadm_schemes_sync() - Show what the schemes of a context did.
+ * damon_sysfs_schemes_sync() - Show what the schemes of a context did.
  * @schemes:	The schemes directory's children.
  * @ctx:	The context; running or not.
- * @node:	The directory of the file being written, for dadm_relock().
+ * @node:	The directory of the file being written, for damon_sysfs_relock().
  * @stats:	Update the stats files.
  * @quotas:	Update the effective_bytes files.
  *
@@ -599,10 +612,10 @@ static int dadm_snap_fn(void *arg)
  *
  * Return: 0 or a negative errno (-ENODEV if the directory went away).
  */
-int dadm_schemes_sync(struct dadm_list *schemes, struct damon_ctx *ctx,
-		      struct dadm_node *node, bool stats, bool quotas)
+int damon_sysfs_schemes_sync(struct damon_sysfs_list *schemes, struct damon_ctx *ctx,
+			     struct damon_sysfs_node *node, bool stats, bool quotas)
 {
-	struct dadm_snap *snap;
+	struct damon_sysfs_snap *snap;
 	unsigned int i;
 	int err;
 
@@ -612,9 +625,9 @@ int dadm_schemes_sync(struct dadm_list *schemes, struct damon_ctx *ctx,
 		return -ENOMEM;
 	snap->ctx = ctx;
 	snap->nr = schemes->nr;
-	err = dadm_ctx_call(ctx, node, dadm_snap_fn, snap);
+	err = damon_sysfs_ctx_call(ctx, node, damon_sysfs_snap_fn, snap);
 	for (i = 0; !err && i < min(snap->nr, schemes->nr); i++) {
-		struct dadm_scheme *ds = dadm_elem(schemes, i);
+		struct damon_sysfs_scheme *ds = damon_sysfs_elem(schemes, i);
 
 		if (stats)
 			ds->stat = snap->scheme[i].stat;
@@ -626,7 +639,7 @@ int dadm_schemes_sync(struct dadm_list *schemes, struct damon_ctx *ctx,
 }
 
 /* Make the goals of @dst those of @src, reusing the goals in place. */
-static int dadm_commit_goals(struct damos_quota *dst, struct damos_quota *src)
+static int damon_sysfs_commit_goals(struct damos_quota *dst, struct damos_quota *src)
 {
 	struct damos_quota_goal *g, *next, *sg;
 	int err = 0;
@@ -658,14 +671,14 @@ static int dadm_commit_goals(struct damos_quota *dst, struct damos_quota *src)
 }
 
 /* The running context and a copy of the files' schemes, paired. */
-struct dadm_pairing {
+struct damon_sysfs_pairing {
 	struct damon_ctx *ctx;
 	struct damon_ctx *files;
 };
 
-static int dadm_goals_fn(void *arg)
+static int damon_sysfs_goals_fn(void *arg)
 {
-	struct dadm_pairing *pairing = arg;
+	struct damon_sysfs_pairing *pairing = arg;
 	struct damos *s, *f;
 	int err;
 
@@ -673,7 +686,7 @@ static int dadm_goals_fn(void *arg)
 	damon_for_each_scheme(s, pairing->ctx) {
 		if (&f->list == &pairing->files->schemes)
 			break;
-		err = dadm_commit_goals(&s->quota, &f->quota);
+		err = damon_sysfs_commit_goals(&s->quota, &f->quota);
 		if (err)
 			return err;
 		f = list_next_entry(f, list);
@@ -682,10 +695,10 @@ static int dadm_goals_fn(void *arg)
 }
 
 /**
- * dadm_schemes_push_goals() - Feed the quota goal files to a running context.
+ * damon_sysfs_schemes_push_goals() - Feed the quota goal files to a running context.
  * @schemes:	The schemes directory's children.
  * @ctx:	The context.
- * @node:	The directory of the file being written, for dadm_relock().
+ * @node:	The directory of the file being written, for damon_sysfs_relock().
  *
  * Called with the tree lock held; drops it while the kdamond takes the
  * goals, which it takes from a copy made beforehand.
@@ -693,10 +706,10 @@ static int dadm_goals_fn(void *arg)
  * Return: 0, -EINVAL if @ctx is not running, -EINVAL for goals that cannot
  * be set, -ENOMEM, or -ENODEV if the directory went away.
  */
-int dadm_schemes_push_goals(struct dadm_list *schemes, struct damon_ctx *ctx,
-			    struct dadm_node *node)
+int damon_sysfs_schemes_push_goals(struct damon_sysfs_list *schemes, struct damon_ctx *ctx,
+				   struct damon_sysfs_node *node)
 {
-	struct dadm_pairing pairing = { .ctx = ctx };
+	struct damon_sysfs_pairing pairing = { .ctx = ctx };
 	int err;
 
 	if (!damon_is_running(ctx))
@@ -704,33 +717,33 @@ int dadm_schemes_push_goals(struct dadm_list *schemes, struct damon_ctx *ctx,
 	pairing.files = damon_new_ctx();
 	if (!pairing.files)
 		return -ENOMEM;
-	err = dadm_schemes_to_ctx(schemes, pairing.files) ?:
-		dadm_ctx_call(ctx, node, dadm_goals_fn, &pairing);
+	err = damon_sysfs_schemes_to_ctx(schemes, pairing.files) ?:
+		damon_sysfs_ctx_call(ctx, node, damon_sysfs_goals_fn, &pairing);
 	damon_destroy_ctx(pairing.files);
 	return err;
 }
 
 /*
- * Tried regions.  The kdamond reports them one by one to dadm_walk_fn(),
+ * Tried regions.  The kdamond reports them one by one to damon_sysfs_walk_fn(),
  * which only records them; the directories are made once the walk is over.
  */
 
 /* How long a tried-regions update waits for schemes with long intervals. */
-#define DADM_WALK_TIMEOUT	(10 * HZ)
+#define DAMON_SYSFS_WALK_TIMEOUT	(10 * HZ)
 
-struct dadm_seen {
+struct damon_sysfs_seen {
 	struct list_head list;
-	struct dadm_tried_region region;
+	struct damon_sysfs_tried_region region;
 };
 
-struct dadm_walk_scheme {
+struct damon_sysfs_walk_scheme {
 	struct list_head seen;
 	unsigned int nr_seen;
 	u64 total_bytes;
 };
 
-struct dadm_walk {
-	struct dadm_walk_scheme *per_scheme;
+struct damon_sysfs_walk {
+	struct damon_sysfs_walk_scheme *per_scheme;
 	unsigned int nr_schemes;
 	bool bytes_only;
 	/* the scheme of the previous call, to find the next one's index fast */
@@ -738,8 +751,8 @@ struct dadm_walk {
 	unsigned int last_idx;
 };
 
-static unsigned int dadm_scheme_idx(struct dadm_walk *walk,
-				    struct damon_ctx *ctx, struct damos *s)
+static unsigned int damon_sysfs_scheme_idx(struct damon_sysfs_walk *walk,
+					   struct damon_ctx *ctx, struct damos *s)
 {
 	unsigned int i = 0;
 	struct damos *pos;
@@ -756,16 +769,16 @@ static unsigned int dadm_scheme_idx(struct dadm_walk *walk,
 	return i;
 }
 
-static void dadm_walk_fn(void *data, struct damon_ctx *ctx,
-			 struct damon_target *t, struct damon_region *r,
+static void damon_sysfs_walk_fn(void *data, struct damon_ctx *ctx,
+				struct damon_target *t, struct damon_region *r,
 			 struct damos *s, unsigned long sz_filter_passed)
 {
-	struct dadm_walk *walk = data;
-	struct dadm_walk_scheme *ws;
-	struct dadm_seen *seen;
+	struct damon_sysfs_walk *walk = data;
+	struct damon_sysfs_walk_scheme *ws;
+	struct damon_sysfs_seen *seen;
 	unsigned int idx;
 
-	idx = dadm_scheme_idx(walk, ctx, s);
+	idx = damon_sysfs_scheme_idx(walk, ctx, s);
 	if (idx >= walk->nr_schemes)
 		return;
 	ws = &walk->per_scheme[idx];
@@ -786,58 +799,58 @@ static void dadm_walk_fn(void *data, struct damon_ctx *ctx,
 }
 
 /* Turn what scheme @ds saw into its tried_regions directory. */
-static int dadm_show_tried(struct dadm_scheme *ds, struct dadm_walk_scheme *ws,
-			   bool bytes_only)
+static int damon_sysfs_show_tried(struct damon_sysfs_scheme *ds, struct damon_sysfs_walk_scheme *ws,
+				  bool bytes_only)
 {
-	struct dadm_seen *seen;
+	struct damon_sysfs_seen *seen;
 	unsigned int i = 0;
 	int err;
 
 	ds->tried.total_bytes = ws->total_bytes;
 	if (bytes_only)
 		return 0;
-	err = dadm_list_resize(&ds->tried.regions, ws->nr_seen);
+	err = damon_sysfs_list_resize(&ds->tried.regions, ws->nr_seen);
 	if (err)
 		return err;
 	list_for_each_entry(seen, &ws->seen, list) {
-		struct dadm_tried_region *region;
+		struct damon_sysfs_tried_region *region;
 
-		region = dadm_elem(&ds->tried.regions, i++);
+		region = damon_sysfs_elem(&ds->tried.regions, i++);
 		*region = seen->region;
 	}
 	return 0;
 }
 
 /**
- * dadm_schemes_walk() - Show the regions the schemes of a context act on.
+ * damon_sysfs_schemes_walk() - Show the regions the schemes of a context act on.
  * @schemes:	The schemes directory's children.
  * @ctx:	The context, running.
- * @node:	The directory of the file being written, for dadm_relock().
+ * @node:	The directory of the file being written, for damon_sysfs_relock().
  * @bytes_only:	Update the total_bytes files only.
  *
  * Waits, without the tree lock, until every scheme of @ctx went through
  * all the regions it acts on once, then makes the tried_regions directories
  * describe them.  A scheme whose apply interval is so long that its pass
- * does not come within %DADM_WALK_TIMEOUT shows what it was seen doing by
+ * does not come within %DAMON_SYSFS_WALK_TIMEOUT shows what it was seen doing by
  * then, possibly nothing; so does every scheme if the kdamond stops
  * meanwhile.
  *
  * Return: 0 or a negative errno, from damos_walk(), -ENOMEM, or -ENODEV if
  * the directory went away.
  */
-int dadm_schemes_walk(struct dadm_list *schemes, struct damon_ctx *ctx,
-		      struct dadm_node *node, bool bytes_only)
+int damon_sysfs_schemes_walk(struct damon_sysfs_list *schemes, struct damon_ctx *ctx,
+			     struct damon_sysfs_node *node, bool bytes_only)
 {
-	struct dadm_walk walk = {
+	struct damon_sysfs_walk walk = {
 		.nr_schemes = schemes->nr,
 		.bytes_only = bytes_only,
 	};
 	struct damos_walk_control control = {
-		.walk_fn = dadm_walk_fn,
+		.walk_fn = damon_sysfs_walk_fn,
 		.data = &walk,
-		.timeout = DADM_WALK_TIMEOUT,
+		.timeout = DAMON_SYSFS_WALK_TIMEOUT,
 	};
-	struct dadm_seen *seen, *next;
+	struct damon_sysfs_seen *seen, *next;
 	unsigned int i;
 	int err;
 
@@ -850,18 +863,18 @@ int dadm_schemes_walk(struct dadm_list *schemes, struct damon_ctx *ctx,
 	for (i = 0; i < walk.nr_schemes; i++)
 		INIT_LIST_HEAD(&walk.per_scheme[i].seen);
 
-	dadm_unlock();
+	damon_sysfs_unlock();
 	err = damos_walk(ctx, &control);
 	/* a kdamond that stopped meanwhile tried what was seen so far */
 	if (err == -ECANCELED)
 		err = 0;
-	err = dadm_relock(node) ?: err;
+	err = damon_sysfs_relock(node) ?: err;
 	for (i = 0; i < walk.nr_schemes; i++) {
-		struct dadm_walk_scheme *ws = &walk.per_scheme[i];
+		struct damon_sysfs_walk_scheme *ws = &walk.per_scheme[i];
 
 		if (!err && i < schemes->nr)
-			err = dadm_show_tried(dadm_elem(schemes, i), ws,
-					      bytes_only);
+			err = damon_sysfs_show_tried(damon_sysfs_elem(schemes, i), ws,
+						     bytes_only);
 		list_for_each_entry_safe(seen, next, &ws->seen, list)
 			kfree(seen);
 	}
@@ -870,19 +883,19 @@ int dadm_schemes_walk(struct dadm_list *schemes, struct damon_ctx *ctx,
 }
 
 /**
- * dadm_schemes_clear_tried() - Empty the tried_regions directories.
+ * damon_sysfs_schemes_clear_tried() - Empty the tried_regions directories.
  * @schemes:	The schemes directory's children.
  *
  * Return: 0.
  */
-int dadm_schemes_clear_tried(struct dadm_list *schemes)
+int damon_sysfs_schemes_clear_tried(struct damon_sysfs_list *schemes)
 {
 	unsigned int i;
 
 	for (i = 0; i < schemes->nr; i++) {
-		struct dadm_scheme *ds = dadm_elem(schemes, i);
+		struct damon_sysfs_scheme *ds = damon_sysfs_elem(schemes, i);
 
-		dadm_list_resize(&ds->tried.regions, 0);
+		damon_sysfs_list_resize(&ds->tried.regions, 0);
 		ds->tried.total_bytes = 0;
 	}
 	return 0;
