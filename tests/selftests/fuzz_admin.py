@@ -131,6 +131,8 @@ for d in MODULE_DIRS:
         module_files += [p for p in writable_files(d)
                          if os.path.basename(p) not in ('enabled',
                                                         'commit_inputs')]
+# the modules' parameters as they were, to be put back at the end
+saved = {p: value_of(p) for p in module_files}
 tap.ok(len(files) > 40, 'found the writable admin files',
        '%d files' % len(files))
 tap.diag('%d admin files, %d module parameters; %d writes or %d s' %
@@ -203,10 +205,17 @@ tap.ok(counts['on_ok'] and counts['commit_ok'] and counts['commit_refused'],
        'configurations both ran and were refused along the way',
        str(counts))
 
-# leave nothing behind: every module off, every kdamond gone
+# leave nothing behind: every module off with its parameters as they were,
+# every kdamond gone
 for d in MODULE_DIRS:
     if os.path.isdir(d):
         da.try_write(os.path.join(d, 'enabled'), 'N')
+# twice: some values are only accepted once others are back
+for _ in range(2):
+    for p, v in saved.items():
+        da.try_write(p, v)
+tap.eq({p: value_of(p) for p in saved}, saved,
+       'the module parameters are back to what they were')
 da.reset()
 tap.ok(da.wait_until(lambda: not [p for p in os.listdir('/proc')
                                   if p.isdigit() and
