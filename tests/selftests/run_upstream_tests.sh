@@ -62,6 +62,13 @@
 # which scripts/test counts as neither pass nor fail.  Any other failure of
 # it, and any failure of any other test, is a plain failure.
 
+case "${1:-}" in
+-h|--help)
+	# the header comment is the help
+	sed -n '3,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"
+	exit 0;;
+esac
+
 self=${BASH_SOURCE[0]}
 cache=${DAMON_CACHE:-${HOME:-/root}/.cache/damon-6.12}
 tarball=/usr/src/linux-source-6.12.tar.xz

@@ -28,6 +28,13 @@
 # source) or else compiled once into ${TMPDIR:-/tmp}/damon-selftests/, and
 # passed to the tests in DAMON_HOT_COLD.
 
+case "${1:-}" in
+-h|--help)
+	# the header comment is the help
+	sed -n '3,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"
+	exit 0;;
+esac
+
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # name, time limit in seconds
