@@ -622,11 +622,11 @@ struct damon_ctx *damon_new_ctx(void)
 
 	if (!ctx)
 		return NULL;
-	ctx->attrs.sample_interval = 5 * USEC_PER_MSEC;
-	ctx->attrs.aggr_interval = 100 * USEC_PER_MSEC;
-	ctx->attrs.ops_update_interval = 60 * USEC_PER_SEC;
-	ctx->attrs.min_nr_regions = 10;
-	ctx->attrs.max_nr_regions = 1000;
+	ctx->attrs.sample_interval = DAMON_DEFAULT_SAMPLE_US;
+	ctx->attrs.aggr_interval = DAMON_DEFAULT_AGGR_US;
+	ctx->attrs.ops_update_interval = DAMON_DEFAULT_UPDATE_US;
+	ctx->attrs.min_nr_regions = DAMON_DEFAULT_MIN_NR_REGIONS;
+	ctx->attrs.max_nr_regions = DAMON_DEFAULT_MAX_NR_REGIONS;
 	INIT_LIST_HEAD(&ctx->adaptive_targets);
 	INIT_LIST_HEAD(&ctx->schemes);
 	mutex_init(&ctx->kdamond_lock);

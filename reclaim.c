@@ -30,11 +30,11 @@ static struct damon_module damon_reclaim_mod = {
 	.add_schemes = damon_reclaim_add_schemes,
 	.update_stats = damon_reclaim_update_stats,
 	.attrs = {
-		.sample_interval = 5000,
-		.aggr_interval = 100000,
-		.ops_update_interval = 60 * USEC_PER_SEC,
-		.min_nr_regions = 10,
-		.max_nr_regions = 1000,
+		.sample_interval = DAMON_DEFAULT_SAMPLE_US,
+		.aggr_interval = DAMON_DEFAULT_AGGR_US,
+		.ops_update_interval = DAMON_DEFAULT_UPDATE_US,
+		.min_nr_regions = DAMON_DEFAULT_MIN_NR_REGIONS,
+		.max_nr_regions = DAMON_DEFAULT_MAX_NR_REGIONS,
 	},
 	.wmarks = {
 		.metric = DAMOS_WMARK_FREE_MEM_RATE,

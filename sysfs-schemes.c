@@ -44,11 +44,16 @@ struct damon_sysfs_wmarks {
 	unsigned long low;
 };
 
-/* The tried regions directory: its list must come first. */
+/*
+ * The tried regions directory.  Its list comes first: a directory of
+ * numbered children is handed its data as a &struct damon_sysfs_list.
+ */
 struct damon_sysfs_tried {
 	struct damon_sysfs_list regions;
 	u64 total_bytes;
 };
+
+static_assert(offsetof(struct damon_sysfs_tried, regions) == 0);
 
 struct damon_sysfs_scheme {
 	int action;

@@ -55,7 +55,10 @@ struct damon_sysfs_run {
 	refcount_t users;
 };
 
-/* A kdamond directory's data: its contexts list must come first. */
+/*
+ * A kdamond directory's data.  Its contexts list comes first: a directory
+ * of numbered children is handed its data as a &struct damon_sysfs_list.
+ */
 struct damon_sysfs_kdamond {
 	struct damon_sysfs_list contexts;
 	/* the context last started from this directory, if still there */
@@ -66,6 +69,8 @@ struct damon_sysfs_kdamond {
 	 */
 	unsigned int nr_waiting;
 };
+
+static_assert(offsetof(struct damon_sysfs_kdamond, contexts) == 0);
 
 struct damon_sysfs_admin {
 	struct damon_sysfs_list kdamonds;
@@ -220,11 +225,11 @@ static void damon_sysfs_context_init(void *data)
 	struct damon_sysfs_context *dc = data;
 
 	dc->ops = DAMON_OPS_VADDR;
-	dc->attrs.intervals.sample_us = 5000;
-	dc->attrs.intervals.aggr_us = 100000;
-	dc->attrs.intervals.update_us = 60000000;
-	dc->attrs.nr_regions.min = 10;
-	dc->attrs.nr_regions.max = 1000;
+	dc->attrs.intervals.sample_us = DAMON_DEFAULT_SAMPLE_US;
+	dc->attrs.intervals.aggr_us = DAMON_DEFAULT_AGGR_US;
+	dc->attrs.intervals.update_us = DAMON_DEFAULT_UPDATE_US;
+	dc->attrs.nr_regions.min = DAMON_DEFAULT_MIN_NR_REGIONS;
+	dc->attrs.nr_regions.max = DAMON_DEFAULT_MAX_NR_REGIONS;
 }
 
 static struct damon_sysfs_file damon_sysfs_context_files[] = {

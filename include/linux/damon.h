@@ -23,6 +23,17 @@
 
 struct damon_ctx;
 
+/*
+ * Default monitoring attributes, the same for the core, the sysfs
+ * interface and the modules: sampling, aggregation and update intervals in
+ * microseconds, and the range of the number of regions.
+ */
+#define DAMON_DEFAULT_SAMPLE_US		(5 * USEC_PER_MSEC)
+#define DAMON_DEFAULT_AGGR_US		(100 * USEC_PER_MSEC)
+#define DAMON_DEFAULT_UPDATE_US		(60 * USEC_PER_SEC)
+#define DAMON_DEFAULT_MIN_NR_REGIONS	10
+#define DAMON_DEFAULT_MAX_NR_REGIONS	1000
+
 /* Upper bound of the score that prioritises the regions of a scheme. */
 #define DAMOS_MAX_SCORE		99
 /* No region is ever smaller than this, nor unaligned to it. */
@@ -504,8 +515,6 @@ struct damon_ctx {
 /* Iterators over the lists of the objects above. */
 #define damon_next_region(region) \
 	list_next_entry(region, list)
-#define damon_prev_region(region) \
-	list_prev_entry(region, list)
 #define damon_first_region(target) \
 	list_first_entry(&(target)->regions_list, struct damon_region, list)
 #define damon_last_region(target) \
@@ -513,8 +522,6 @@ struct damon_ctx {
 
 #define damon_for_each_region(region, target) \
 	list_for_each_entry(region, &(target)->regions_list, list)
-#define damon_for_each_region_from(region, target) \
-	list_for_each_entry_from(region, &(target)->regions_list, list)
 #define damon_for_each_region_safe(region, tmp, target) \
 	list_for_each_entry_safe(region, tmp, &(target)->regions_list, list)
 
