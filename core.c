@@ -1085,6 +1085,39 @@ int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src)
 	return err;
 }
 
+struct damon_commit_call {
+	struct damon_ctx *dst;
+	struct damon_ctx *src;
+};
+
+static int damon_commit_call_fn(void *data)
+{
+	struct damon_commit_call *commit = data;
+
+	return damon_commit_ctx(commit->dst, commit->src);
+}
+
+/**
+ * damon_commit_running() - Apply a context's parameters to a running one.
+ * @dst:	The running context to update.
+ * @src:	The context whose parameters to take; not modified.
+ *
+ * Has @dst's kdamond run damon_commit_ctx() and waits for it, as
+ * damon_call() does.
+ *
+ * Return: what damon_commit_ctx() returned, or an error of damon_call().
+ */
+int damon_commit_running(struct damon_ctx *dst, struct damon_ctx *src)
+{
+	struct damon_commit_call commit = { .dst = dst, .src = src };
+	struct damon_call_control control = {
+		.fn = damon_commit_call_fn,
+		.data = &commit,
+	};
+
+	return damon_call(dst, &control) ?: control.return_code;
+}
+
 /*
  * Adaptive regions adjustment
  */

@@ -239,18 +239,6 @@ const struct kernel_param_ops damon_modules_enabled_ops = {
  * Committing parameters to a running context
  */
 
-struct damon_modules_commit {
-	struct damon_ctx *dst;
-	struct damon_ctx *src;
-};
-
-static int damon_modules_commit_fn(void *data)
-{
-	struct damon_modules_commit *commit = data;
-
-	return damon_commit_ctx(commit->dst, commit->src);
-}
-
 /*
  * Apply the parameters to the running context, keeping its monitoring
  * results, and return once that is done (or failed).  When the module is
@@ -261,11 +249,7 @@ static int damon_modules_set_commit(const char *val,
 				    const struct kernel_param *kp)
 {
 	struct damon_module *m = kp->arg;
-	struct damon_modules_commit commit;
-	struct damon_call_control control = {
-		.fn = damon_modules_commit_fn,
-		.data = &commit,
-	};
+	struct damon_ctx *src;
 	bool yes;
 	int err = kstrtobool(val, &yes);
 
@@ -273,16 +257,17 @@ static int damon_modules_set_commit(const char *val,
 		return err;
 	if (m->busy)
 		return -EBUSY;
-	commit.src = damon_modules_build(m);
-	if (IS_ERR(commit.src))
-		return PTR_ERR(commit.src);
+	src = damon_modules_build(m);
+	if (IS_ERR(src))
+		return PTR_ERR(src);
 	if (damon_modules_running(m)) {
-		commit.dst = m->ctx;
+		struct damon_ctx *ctx = m->ctx;
+
 		damon_modules_wait_begin(m);
-		err = damon_call(commit.dst, &control) ?: control.return_code;
+		err = damon_commit_running(ctx, src);
 		damon_modules_wait_end(m);
 	}
-	damon_destroy_ctx(commit.src);
+	damon_destroy_ctx(src);
 	return err;
 }
 

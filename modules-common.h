@@ -56,6 +56,15 @@ struct damon_module {
 	bool busy;
 };
 
+/* The monitoring attributes a module starts with. */
+#define DAMON_MODULE_DEFAULT_ATTRS {					\
+	.sample_interval = DAMON_DEFAULT_SAMPLE_US,			\
+	.aggr_interval = DAMON_DEFAULT_AGGR_US,				\
+	.ops_update_interval = DAMON_DEFAULT_UPDATE_US,			\
+	.min_nr_regions = DAMON_DEFAULT_MIN_NR_REGIONS,			\
+	.max_nr_regions = DAMON_DEFAULT_MAX_NR_REGIONS,			\
+}
+
 /* Parameters whose values must be within a range (see modules-common.c). */
 extern const struct kernel_param_ops damon_modules_nonzero_ops;
 extern const struct kernel_param_ops damon_modules_permil_ops;

@@ -29,13 +29,7 @@ static struct damon_module damon_reclaim_mod = {
 	.name = "damon_reclaim",
 	.add_schemes = damon_reclaim_add_schemes,
 	.update_stats = damon_reclaim_update_stats,
-	.attrs = {
-		.sample_interval = DAMON_DEFAULT_SAMPLE_US,
-		.aggr_interval = DAMON_DEFAULT_AGGR_US,
-		.ops_update_interval = DAMON_DEFAULT_UPDATE_US,
-		.min_nr_regions = DAMON_DEFAULT_MIN_NR_REGIONS,
-		.max_nr_regions = DAMON_DEFAULT_MAX_NR_REGIONS,
-	},
+	.attrs = DAMON_MODULE_DEFAULT_ATTRS,
 	.wmarks = {
 		.metric = DAMOS_WMARK_FREE_MEM_RATE,
 		.interval = 5 * USEC_PER_SEC,

@@ -443,31 +443,14 @@ static int damon_sysfs_cmd_wait(struct damon_sysfs_kdamond *kd, struct damon_sys
 	return err;
 }
 
-struct damon_sysfs_commit {
-	struct damon_ctx *dst;
-	struct damon_ctx *src;
-};
-
-static int damon_sysfs_commit_fn(void *arg)
-{
-	struct damon_sysfs_commit *commit = arg;
-
-	return damon_commit_ctx(commit->dst, commit->src);
-}
-
 /* Waits for the kdamond to take the new parameters, without the lock. */
 static int damon_sysfs_commit_wait(struct damon_sysfs_run *run, struct damon_sysfs_node *node,
 				   void *arg)
 {
-	struct damon_sysfs_commit commit = { .dst = run->ctx, .src = arg };
-	struct damon_call_control control = {
-		.fn = damon_sysfs_commit_fn,
-		.data = &commit,
-	};
 	int err;
 
 	damon_sysfs_unlock();
-	err = damon_call(run->ctx, &control) ?: control.return_code;
+	err = damon_commit_running(run->ctx, arg);
 	damon_sysfs_relock(node);
 	return err;
 }

@@ -589,6 +589,7 @@ struct damon_ctx *damon_new_ctx(void);
 void damon_destroy_ctx(struct damon_ctx *c);
 int damon_set_attrs(struct damon_ctx *c, struct damon_attrs *attrs);
 int damon_commit_ctx(struct damon_ctx *dst, struct damon_ctx *src);
+int damon_commit_running(struct damon_ctx *dst, struct damon_ctx *src);
 int damon_register_ops(struct damon_operations *ops);
 bool damon_is_registered_ops(enum damon_ops_id id);
 int damon_select_ops(struct damon_ctx *c, enum damon_ops_id id);

@@ -313,6 +313,12 @@ class Kdamond:
                  'qt_exceeds')}
 
 
+def kdamond_threads():
+    """The pids of the kdamond threads there are."""
+    return [int(p) for p in os.listdir('/proc') if p.isdigit() and
+            (thread_name(int(p)) or '').startswith('kdamond')]
+
+
 def thread_name(pid):
     try:
         return read('/proc/%d/comm' % pid)

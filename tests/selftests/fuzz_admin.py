@@ -217,11 +217,8 @@ for _ in range(2):
 tap.eq({p: value_of(p) for p in saved}, saved,
        'the module parameters are back to what they were')
 da.reset()
-tap.ok(da.wait_until(lambda: not [p for p in os.listdir('/proc')
-                                  if p.isdigit() and
-                                  (da.thread_name(int(p)) or '')
-                                  .startswith('kdamond')], 10),
-       'no kdamond thread is left')
+tap.ok(da.wait_until(lambda: not da.kdamond_threads(), 10),
+       'no kdamond thread is left', 'pids %s' % da.kdamond_threads())
 sleeper.kill()
 sleeper.wait()
 tap.finish()

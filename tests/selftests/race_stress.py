@@ -189,11 +189,8 @@ for d in MODULE_DIRS:
     if os.path.isdir(d):
         da.try_write(os.path.join(d, 'enabled'), 'N')
 da.reset()
-tap.ok(da.wait_until(lambda: not [p for p in os.listdir('/proc')
-                                  if p.isdigit() and
-                                  (da.thread_name(int(p)) or '')
-                                  .startswith('kdamond')], 10),
-       'no kdamond thread is left')
+tap.ok(da.wait_until(lambda: not da.kdamond_threads(), 10),
+       'no kdamond thread is left', 'pids %s' % da.kdamond_threads())
 sleeper.kill()
 sleeper.wait()
 tap.finish()
