@@ -1213,6 +1213,15 @@ static ssize_t dbgfs_rm_contexts_write(struct file *file,
 	return err ? err : count;
 }
 
+/*
+ * The notice is read-only, and like a read-only sysfs file it cannot even be
+ * opened for writing.  Reading it is no use of the interface: no warning.
+ */
+static int dbgfs_deprecated_open(struct inode *inode, struct file *file)
+{
+	return file->f_mode & FMODE_WRITE ? -EACCES : 0;
+}
+
 static ssize_t dbgfs_deprecated_read(struct file *file, char __user *ubuf,
 				     size_t count, loff_t *ppos)
 {
@@ -1236,8 +1245,8 @@ static const struct file_operations dbgfs_monitor_on_fops = {
 	.write = dbgfs_monitor_on_write,
 };
 
-/* Reading the notice is no use of the interface: no warning. */
 static const struct file_operations dbgfs_deprecated_fops = {
+	.open = dbgfs_deprecated_open,
 	.read = dbgfs_deprecated_read,
 };
 
@@ -1270,8 +1279,9 @@ static int __init dbgfs_init(void)
 	list_add(&c->list, &dbgfs_contexts);
 	mutex_unlock(&dbgfs_lock);
 	for (i = 0; i < ARRAY_SIZE(dbgfs_root_fops); i++)
-		debugfs_create_file(dbgfs_root_file_names[i], 0600, dbgfs_root,
-				    NULL, dbgfs_root_fops[i]);
+		debugfs_create_file(dbgfs_root_file_names[i],
+				    dbgfs_root_fops[i]->write ? 0600 : 0400,
+				    dbgfs_root, NULL, dbgfs_root_fops[i]);
 	dbgfs_fill_dir(dbgfs_root, c);
 	return 0;
 }
