@@ -62,6 +62,10 @@ tests=(
 	"liveness 150"
 	"fuzz_admin 600"
 	"race_stress 240"
+	"dbgfs_guide_example 240"
+	"dbgfs_bad_input 240"
+	"dbgfs_hot_cold 240"
+	"dbgfs_pageout 300"
 )
 
 # Kernel log lines that mean trouble, whichever test provoked them.
@@ -114,13 +118,16 @@ wait_for()
 	! kill -0 "$1" 2>/dev/null
 }
 
-# Turn every kdamond off and remove them.  In a subshell with a time limit:
-# a hung sysfs write must not hang the runner.
+# Turn every kdamond off (sysfs, and the debugfs contexts if there are
+# any) and remove the sysfs ones.  In a subshell with a time limit: a hung
+# write must not hang the runner.
 reset_damon()
 {
 	local pid
 
 	(
+		f=/sys/kernel/debug/damon/monitor_on_DEPRECATED
+		[ -f $f ] && echo off > $f
 		k=/sys/kernel/mm/damon/admin/kdamonds
 		[ -d $k ] || exit 0
 		for d in $k/[0-9]*; do
