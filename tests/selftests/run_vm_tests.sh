@@ -66,6 +66,10 @@ tests=(
 	"dbgfs_bad_input 240"
 	"dbgfs_hot_cold 240"
 	"dbgfs_pageout 300"
+	"module_params 300"
+	"module_storms 600"
+	"reclaim_seed_example 420"
+	"lru_sort_seed_example 480"
 )
 
 # Kernel log lines that mean trouble, whichever test provoked them.
