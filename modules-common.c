@@ -155,18 +155,22 @@ static void damon_modules_wait_end(struct damon_module *m)
 	m->busy = false;
 }
 
-/* Stop and free the module's context, whether it still runs or not. */
+/*
+ * Stop and free the module's context, whether it still runs or not.  The
+ * statistics call runs in the kdamond until it exits and reads @m->ctx, so
+ * that is cleared only once damon_stop() returned.
+ */
 static void damon_modules_off(struct damon_module *m)
 {
 	struct damon_ctx *ctx = m->ctx;
 
 	if (!ctx)
 		return;
-	m->ctx = NULL;
 	damon_modules_wait_begin(m);
 	damon_stop(&ctx, 1);
-	damon_destroy_ctx(ctx);
 	damon_modules_wait_end(m);
+	m->ctx = NULL;
+	damon_destroy_ctx(ctx);
 }
 
 /*

@@ -79,8 +79,14 @@ ARGV = damo_argv(DAMO)
 # damo's own directory may be read-only: without a writable cache for its
 # compiled modules, Python would compile all of damo again for every
 # command, which takes long in an emulated guest
-ENV = dict(os.environ, PYTHONPYCACHEPREFIX=os.path.join(
-    os.environ.get('TMPDIR', '/tmp'), 'damo-selftest-pycache'))
+# compiled by run_vm_tests.sh --prepare on the host, if it was
+PREPARED_PYCACHE = os.path.join(
+    os.environ.get('DAMON_CACHE') or os.path.join(
+        os.environ.get('HOME') or '/root', '.cache', 'damon-6.12'),
+    'selftests', 'pycache')
+ENV = dict(os.environ, PYTHONPYCACHEPREFIX=PREPARED_PYCACHE
+           if os.path.isdir(PREPARED_PYCACHE) else os.path.join(
+               os.environ.get('TMPDIR', '/tmp'), 'damo-selftest-pycache'))
 tap.diag('damo: %s; perf: %s' % (' '.join(ARGV), shutil.which('perf')))
 if not shutil.which('perf') and not shutil.which('trace-cmd'):
     da.Tap.skip_all('damo record needs perf or trace-cmd; neither is on '

@@ -221,7 +221,11 @@ def part_rotation(wl):
         late = dm.Poll(probe, lambda p: p.swapped_frac >= 0.95, 60)
         tap.diag('%s after another %.0fs' % (
             'done' if late.ok else 'still not done', late.seconds))
-    pieces = dm.pieces_swapped(wl.pid, wl['cold'], 8)
+    # The poll stops at 95% overall, possibly while a window is still
+    # paging out the last eighth: give the rotation a few more windows to
+    # reach it.  Stuck windows would leave whole eighths untouched.
+    pieces = dm.Poll(lambda: dm.pieces_swapped(wl.pid, wl['cold'], 8),
+                     lambda p: min(p) >= 0.9, 4 * RESET_MS / 1000 + 10).value
     final = dm.Pages(wl.pid, wl['cold'])
     st = dm.all_stats(kd, 2)
     hot = dm.Pages(wl.pid, wl['hot'])

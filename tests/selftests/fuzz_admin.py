@@ -28,7 +28,7 @@ import damon_admin as da
 
 SEED = int(os.environ.get('DAMON_FUZZ_SEED', '20261201'))
 WRITES = int(os.environ.get('DAMON_FUZZ_WRITES', '20000'))
-SECONDS = int(os.environ.get('DAMON_FUZZ_SECONDS', '420'))
+SECONDS = int(os.environ.get('DAMON_FUZZ_SECONDS', '180'))
 
 STATE_WORDS = ['on', 'off', 'commit', 'commit_schemes_quota_goals',
                'update_schemes_stats', 'update_schemes_tried_regions',
