@@ -323,34 +323,15 @@ static int damon_va_pmd_entry(pmd_t *pmd, unsigned long addr,
 }
 
 #ifdef CONFIG_HUGETLB_PAGE
-static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
-				  unsigned long addr, unsigned long end,
-				  struct mm_walk *walk)
+/* Clear the Accessed state of a present hugetlb entry; @ptl held. */
+static void damon_va_hugetlb_mkold(struct vm_area_struct *vma, pte_t *pte,
+				   pte_t entry, unsigned long start,
+				   unsigned long size)
 {
-	struct damon_va_walk *w = walk->private;
-	struct hstate *h = hstate_vma(walk->vma);
-	unsigned long size = huge_page_size(h);
-	unsigned long start = addr & hmask;
-	struct mm_struct *mm = walk->mm;
-	struct folio *folio;
-	spinlock_t *ptl;	/* lock of the hugetlb entry */
-	pte_t entry;
+	struct folio *folio = pfn_folio(pte_pfn(entry));
 	bool young;
 
-	ptl = huge_pte_lock(h, mm, pte);
-	entry = huge_ptep_get(mm, addr, pte);
-	if (!pte_present(entry))
-		goto unlock;
-	folio = pfn_folio(pte_pfn(entry));
-	damon_va_walk_cover(w, start, size);
-
-	if (!w->mkold) {
-		w->young = pte_young(entry) || !folio_test_idle(folio) ||
-			mmu_notifier_test_young(mm, start);
-		goto unlock;
-	}
-
-	young = mmu_notifier_clear_young(mm, start, start + size);
+	young = mmu_notifier_clear_young(vma->vm_mm, start, start + size);
 	if (pte_young(entry)) {
 		/*
 		 * There is no generic test-and-clear for hugetlb entries, so
@@ -358,26 +339,48 @@ static int damon_va_hugetlb_entry(pte_t *pte, unsigned long hmask,
 		 * meantime could be lost, which does not matter here: hugetlb
 		 * pages are never written back nor reclaimed.
 		 */
-		set_huge_pte_at(mm, start, pte, pte_mkold(entry), size);
+		set_huge_pte_at(vma->vm_mm, start, pte, pte_mkold(entry), size);
 		/* a cached huge TLB entry would hide later accesses */
-		flush_hugetlb_tlb_range(walk->vma, start, start + size);
+		flush_hugetlb_tlb_range(vma, start, start + size);
 		young = true;
 	}
+	folio_set_idle(folio);
 	if (young)
 		folio_set_young(folio);
-	folio_set_idle(folio);
-unlock:
+}
+
+/* One entry maps a whole hugetlb page: check or clear it as a unit. */
+static int damon_va_hugetlb_entry(pte_t *pte,
+				  unsigned long hmask, unsigned long addr,
+				  unsigned long end, struct mm_walk *walk)
+{
+	struct damon_va_walk *w = walk->private;
+	struct hstate *hs = hstate_vma(walk->vma);
+	unsigned long start = addr & hmask, size = huge_page_size(hs);
+	spinlock_t *ptl = huge_pte_lock(hs, walk->mm, pte);
+	pte_t entry = huge_ptep_get(walk->mm, addr, pte);
+
+	if (pte_present(entry)) {
+		damon_va_walk_cover(w, start, size);
+		if (w->mkold)
+			damon_va_hugetlb_mkold(walk->vma, pte, entry, start, size);
+		else
+			w->young = pte_young(entry) ||
+				!folio_test_idle(pfn_folio(pte_pfn(entry))) ||
+				mmu_notifier_test_young(walk->mm, start);
+	}
 	spin_unlock(ptl);
 	return 0;
 }
-#else
-#define damon_va_hugetlb_entry NULL
 #endif	/* CONFIG_HUGETLB_PAGE */
 
+/* Page table walks under the mmap lock held for reading. */
 static const struct mm_walk_ops damon_va_walk_ops = {
-	.pmd_entry = damon_va_pmd_entry,
-	.hugetlb_entry = damon_va_hugetlb_entry,
 	.walk_lock = PGWALK_RDLOCK,
+	.pmd_entry = damon_va_pmd_entry,
+#ifdef CONFIG_HUGETLB_PAGE
+	.hugetlb_entry = damon_va_hugetlb_entry,
+#endif
 };
 
 /* Make old, or test, the entry mapping @addr in @mm, if there is one. */
@@ -557,33 +560,37 @@ static int damon_va_scheme_score(struct damon_ctx *ctx,
 	return damon_scheme_score(ctx, r, s);
 }
 
+/* What vaddr and fvaddr share: all but how the regions are set up. */
+#define DAMON_VA_ACCESS_OPS						\
+	.prepare_access_checks = damon_va_prepare_access_checks,	\
+	.check_accesses = damon_va_check_accesses,			\
+	.get_scheme_score = damon_va_scheme_score,			\
+	.apply_scheme = damon_va_apply_scheme,				\
+	.target_valid = damon_va_target_valid
+
+/* vaddr: the regions follow the mappings of the process. */
+static struct damon_operations damon_va_ops = {
+	.id = DAMON_OPS_VADDR,
+	.init = damon_va_init,
+	.update = damon_va_update,
+	DAMON_VA_ACCESS_OPS,
+};
+
+/* fvaddr: the regions stay as the user set them. */
+static struct damon_operations damon_fva_ops = {
+	.id = DAMON_OPS_FVADDR,
+	DAMON_VA_ACCESS_OPS,
+};
+
 static int __init damon_va_register(void)
 {
-	struct damon_operations ops = {
-		.id = DAMON_OPS_VADDR,
-		.init = damon_va_init,
-		.update = damon_va_update,
-		.prepare_access_checks = damon_va_prepare_access_checks,
-		.check_accesses = damon_va_check_accesses,
-		.get_scheme_score = damon_va_scheme_score,
-		.apply_scheme = damon_va_apply_scheme,
-		.target_valid = damon_va_target_valid,
-	};
-	int err;
+	int err = damon_register_ops(&damon_va_ops);
 
-	err = damon_register_ops(&ops);
-	if (err) {
-		pr_err("cannot register vaddr operations: %d\n", err);
-		return err;
-	}
-
-	/* fvaddr: the same, but the regions stay as the user set them. */
-	ops.id = DAMON_OPS_FVADDR;
-	ops.init = NULL;
-	ops.update = NULL;
-	err = damon_register_ops(&ops);
+	if (!err)
+		err = damon_register_ops(&damon_fva_ops);
 	if (err)
-		pr_err("cannot register fvaddr operations: %d\n", err);
+		pr_err("cannot register the virtual address operations: %d\n",
+		       err);
 	return err;
 }
 subsys_initcall(damon_va_register);

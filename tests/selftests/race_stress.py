@@ -188,6 +188,8 @@ tap.ok(sum(counts.values()) > 100, 'the threads got work done',
 for d in MODULE_DIRS:
     if os.path.isdir(d):
         da.try_write(os.path.join(d, 'enabled'), 'N')
+        # the parameters outlive the test: back to the default
+        da.try_write(os.path.join(d, 'sample_interval'), 5000)
 da.reset()
 tap.ok(da.wait_until(lambda: not da.kdamond_threads(), 10),
        'no kdamond thread is left', 'pids %s' % da.kdamond_threads())
