@@ -59,6 +59,9 @@
  *   throughput PAGES_PER_SECOND SWEEPS SECONDS
  * Times are CLOCK_MONOTONIC seconds, the clock of the "mono" trace clock,
  * so they line up with tracepoint timestamps.
+ *
+ * A user space program, built on the host by bench/run into $BENCH_CACHE;
+ * bench/ is developer tooling and nothing in it lands in the kernel tree.
  */
 #define _GNU_SOURCE
 #include <errno.h>
