@@ -449,7 +449,7 @@ def paddr_scaling(scale, key='paddr_scaling'):
     with open('/proc/meminfo') as f:
         memtotal = int(f.readline().split()[1]) * 1024
     with Wgen(['-P', 10000, '-b', 'hot:64M', '-b', 'cold:64M',
-               '-p', '100000:1,0']) as w:
+               '-p', '100000:1,0']):
         for size in sizes:
             if size and size >= ram[1] - ram[0]:
                 continue

@@ -105,6 +105,7 @@ static unsigned int nr_bufs;
 static struct phase phases[MAX_PHASES];
 static unsigned int nr_phases;
 static FILE *truth;
+/* user space: volatile is what C asks of a flag a signal handler sets */
 static volatile sig_atomic_t stop;
 
 static void on_stop(int sig)
@@ -154,10 +155,26 @@ static size_t parse_size(const char *s)
 	if (end == s || v < 0)
 		die("bad size '%s'", s);
 	switch (*end) {
-	case 'k': case 'K': v *= KIB; end++; break;
-	case 'm': case 'M': v *= MIB; end++; break;
-	case 'g': case 'G': v *= 1024.0 * MIB; end++; break;
-	case 't': case 'T': v *= 1024.0 * 1024 * MIB; end++; break;
+	case 'k':
+	case 'K':
+		v *= KIB;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v *= MIB;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v *= 1024.0 * MIB;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		v *= 1024.0 * 1024 * MIB;
+		end++;
+		break;
 	}
 	if (*end == 'i' || *end == 'B')	/* tolerate "MiB", "MB" */
 		end += strspn(end, "iB");
@@ -182,19 +199,18 @@ static void parse_buf(char *spec)
 	b = &bufs[nr_bufs++];
 	for (tok = strtok_r(spec, ":", &save); tok;
 	     tok = strtok_r(NULL, ":", &save), field++) {
-		if (field == 0) {
+		if (field == 0)
 			snprintf(b->name, sizeof(b->name), "%s", tok);
-		} else if (field == 1) {
+		else if (field == 1)
 			b->size = parse_size(tok);
-		} else if (!strcmp(tok, "thp")) {
+		else if (!strcmp(tok, "thp"))
 			b->thp = 1;
-		} else if (!strncmp(tok, "used=", 5)) {
+		else if (!strncmp(tok, "used=", 5))
 			b->used = parse_size(tok + 5);
-		} else if (!strncmp(tok, "chunk=", 6)) {
+		else if (!strncmp(tok, "chunk=", 6))
 			b->chunk = parse_size(tok + 6);
-		} else {
+		else
 			die("unknown buffer option '%s'", tok);
-		}
 	}
 	if (field < 2 || !b->name[0] || !b->size)
 		die("a buffer is NAME:SIZE[:thp][:used=SIZE][:chunk=SIZE]");
@@ -301,6 +317,7 @@ static size_t touch(struct buf *b)
 	size_t c, off, n = 0;
 
 	for (c = 0; c < b->nr_chunks; c++) {
+		/* volatile: every write must reach memory, none be merged */
 		volatile char *p = b->start + c * b->stride;
 
 		for (off = 0; off < b->chunk; off += TOUCH_STEP)
@@ -385,15 +402,32 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "b:p:P:R:t:o:q")) != -1) {
 		switch (opt) {
-		case 'b': parse_buf(optarg); break;
-		case 'p': parse_phase(optarg); break;
-		case 'P': period_us = strtol(optarg, NULL, 0); break;
-		case 'R': refresh_us = strtol(optarg, NULL, 0); break;
-		case 't': seconds = strtod(optarg, NULL); break;
-		case 'o': truth_path = optarg; break;
-		case 'q': quiet = 1; break;
+		case 'b':
+			parse_buf(optarg);
+			break;
+		case 'p':
+			parse_phase(optarg);
+			break;
+		case 'P':
+			period_us = strtol(optarg, NULL, 0);
+			break;
+		case 'R':
+			refresh_us = strtol(optarg, NULL, 0);
+			break;
+		case 't':
+			seconds = strtod(optarg, NULL);
+			break;
+		case 'o':
+			truth_path = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-P USEC] [-R USEC] [-t SECONDS] [-o FILE] [-q] -b NAME:SIZE[:thp][:used=SIZE][:chunk=SIZE]... [-p SECONDS:D,D,...]...\n",
+			fprintf(stderr, "usage: %s [-P USEC] [-R USEC] [-t SECONDS] [-o FILE] [-q]\n"
+				"\t-b NAME:SIZE[:thp][:used=SIZE][:chunk=SIZE]...\n"
+				"\t[-p SECONDS:D,D,...]...\n"
+				"(the comment at the top of wgen.c explains them)\n",
 				argv[0]);
 			return 2;
 		}
@@ -442,7 +476,9 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 
-	t_start = t_phase = t_next = now_s();
+	t_start = now_s();
+	t_phase = t_start;
+	t_next = t_start;
 	phase_begin(ph_idx, &phases[ph], t_phase, period_us, quiet);
 	for (;;) {
 		const struct phase *p = &phases[ph];
