@@ -709,19 +709,30 @@ def run_note(params, nboots):
     return '> **Reduced run.** ' + '; '.join(notes) + '.'
 
 
-SCALES = {
-    'full': 'full: overhead 3 s warm-up + 10 s measured per configuration '
-            '(4 KiB pages; 5 ms / 100 ms and 50 ms / 1 s; max 1000 and '
-            '10000 regions); accuracy 8 s warm-up + 4 phases of 10 s; '
-            'vaddr scaling 1 GiB, 16 GiB, 256 GiB, 1 TiB; paddr scaling '
-            '256 MiB, 512 MiB, 1 GiB, all; reclaim min_age 30 s, 75 s per '
-            'run',
-    'small': 'small: overhead 2 s warm-up + 4 s measured per configuration '
-             '(max 1000 regions only); accuracy 5 s warm-up + 2 phases of '
-             '6 s; vaddr scaling 1 GiB and 1 TiB; paddr scaling 256 MiB and '
-             'all; reclaim min_age 10 s (the seed\'s example says 30 s), '
-             '50 s per run',
-}
+def scale_text(name, cfg):
+    """What the guests ran at scale @name, from the settings guest.py
+    recorded (its SCALES)."""
+    if not cfg:
+        return name
+
+    def size(v):
+        return human(v) if isinstance(v, int) else \
+            ('all' if v is None else str(v).replace('G', ' GiB')
+             .replace('T', ' TiB'))
+    return ('%s: overhead %d s warm-up + %d s measured per configuration '
+            '(%s); accuracy %d s warm-up + %d phases of %d s; vaddr scaling '
+            '%s; paddr scaling %s (%d s + %d s each); reclaim min_age %d s%s,'
+            ' %d s per DAMON run (20 s without)' % (
+                name, cfg['ov_warm'], cfg['ov_meas'],
+                'max 1000 and 10000 regions' if cfg['ov_max10k'] else
+                'max 1000 regions only',
+                cfg['acc_warm'], cfg['acc_phases'], cfg['acc_len'],
+                ', '.join(size(v) for v in cfg['sc_vaddr']),
+                ', '.join(size(v) for v in cfg['sc_paddr']),
+                cfg['sc_warm'], cfg['sc_meas'], cfg['rc_min_age'],
+                '' if cfg['rc_min_age'] == 30 else
+                ' (the seed\'s example 3 says 30 s)',
+                cfg['rc_min_age'] + cfg['rc_after']))
 
 
 # ---------------------------------------------------------------------------
@@ -777,7 +788,9 @@ def main():
     fill = {
         'RUN_NOTE': run_note(params, nboots),
         'COMMAND': params.get('command', 'bench/run'),
-        'SCALE': SCALES.get(params.get('scale'), params.get('scale', '?')),
+        'SCALE': scale_text(params.get('scale', '?'), next(
+            (r.get('settings') for n, k, m, d, r in boots
+             if r.get('settings')), None)),
         'TARGETS': targets_section(summary, flat),
         'RECLAIM_NOTE': reclaim_note(summary, rc_info),
         'DATE': os.path.basename(os.path.realpath(args.results)),
