@@ -83,17 +83,22 @@ def fmt(st, scale=1.0, digits=1, unit=''):
     if not st:
         return 'n/a'
     med, lo, hi, n = st
-    f = '%%.%df' % digits
-    s = (f % (med * scale)) + unit
+
+    def f(v):
+        v *= scale
+        if abs(v) < 0.5 * 10 ** -digits:
+            v = 0.0         # no "-0"
+        return ('%%.%df' % digits) % v
+    s = f(med) + unit
     if n > 1:
-        s += ' (' + (f % (lo * scale)) + '–' + (f % (hi * scale)) + ')'
+        s += ' (' + f(lo) + '–' + f(hi) + ')'
     return s
 
 
 def ratio(a, b, digits=2):
     """ours/upstream of two stats tuples."""
-    if not a or not b or not a[0]:
-        return 'n/a'
+    if not a or not b or a[0] <= 0 or b[0] < 0:
+        return 'n/a'        # no ratio of nothing, or of a negative
     return ('%%.%df' % digits) % (b[0] / a[0])
 
 
@@ -562,6 +567,22 @@ def reclaim_section(boots, summary, findings):
     def saved(r):
         return (r['rss_before'] - r['rss_after']) - r.get('zram_used', 0)
 
+    def applied(r):
+        """Bytes DAMOS says it reclaimed: the module's
+        bytes_reclaimed_regions, or the scheme's sz_applied."""
+        if 'module_stats' in r:
+            return int(r['module_stats'].get('bytes_reclaimed_regions', 0))
+        if 'scheme_stats' in r:
+            return r['scheme_stats'].get('sz_applied')
+        return None
+
+    def exceeds(r):
+        if 'module_stats' in r:
+            return int(r['module_stats'].get('nr_quota_exceeds', 0))
+        if 'scheme_stats' in r:
+            return r['scheme_stats'].get('qt_exceeds')
+        return None
+
     base_tp = {k: stats([r['throughput'] for r in per[k].get('none', [])])
                for k in KERNELS}
     rows = []
@@ -581,15 +602,21 @@ def reclaim_section(boots, summary, findings):
                                  for r in runs]) if base_tp[k] else None,
                 'cpu': stats([cpu_of(r) for r in runs]),
                 'tp': tp,
+                'applied': stats([applied(r) for r in runs]),
+                'exceeds': stats([exceeds(r) for r in runs]),
             }
         summary['reclaim'][mode] = st
         for m, title, sc, dg, unit in (
                 ('saved', 'memory saved (MiB)', 1 / MIB, 0, ''),
+                ('applied', 'reclaimed by its own count (MiB)', 1 / MIB, 1,
+                 ''),
+                ('exceeds', 'quota windows that ran out', 1, 0, ''),
                 ('majflt', 'refaults of hot/warm pages (major faults)', 1, 0,
                  ''),
                 ('tp_rel', 'throughput vs no DAMON', 1, 3, ''),
                 ('cpu', 'kdamond CPU', 100, 2, '%')):
-            if mode == 'none' and m in ('saved', 'cpu', 'tp_rel'):
+            if mode == 'none' and m in ('saved', 'cpu', 'tp_rel',
+                                        'applied', 'exceeds'):
                 continue
             u, o = st['upstream'][m], st['ours'][m]
             rows.append(['%s: %s' % (label, title), fmt(u, sc, dg, unit),
@@ -611,11 +638,16 @@ def reclaim_note(summary, info):
         if not sv:
             lines.append('- %s damon_reclaim: no result.' % k)
             continue
-        if sv[0] < 0.02 * info['cold_bytes']:
+        ex = mod.get('exceeds')
+        quota = (' Its time quota (10 ms per 1 s window) ran out in %s '
+                 'windows: under TCG that quota, not the policy, bounds '
+                 'how much it can reclaim in the run.' % fmt(ex, 1, 0)) \
+            if ex and ex[0] > 0 else ''
+        if sv[0] < 0.02 * info['cold_bytes'] and not (ex and ex[0] > 0):
             lines.append(
                 '- **%s damon_reclaim saved nothing to speak of** (median '
-                '%.0f MiB of a %.0f MiB cold part).%s' % (
-                    k, sv[0] / MIB, info['cold_bytes'] / MIB,
+                '%s MiB of a %.0f MiB cold part).%s' % (
+                    k, fmt(sv, 1 / MIB, 0), info['cold_bytes'] / MIB,
                     ' This is the known behaviour of upstream 6.12.x: the '
                     'module monitors, but its online commit replaces the '
                     'context that carries the pageout scheme with one that '
@@ -624,9 +656,10 @@ def reclaim_note(summary, info):
                     'pageout scheme (third block of rows).'
                     if k == 'upstream' else ''))
         else:
-            lines.append('- %s damon_reclaim saved a median %.0f MiB of a '
-                         '%.0f MiB cold part.' % (k, sv[0] / MIB,
-                                                  info['cold_bytes'] / MIB))
+            lines.append('- %s damon_reclaim saved a median %s MiB of a '
+                         '%.0f MiB cold part.%s' % (
+                             k, fmt(sv, 1 / MIB, 0),
+                             info['cold_bytes'] / MIB, quota))
     return '\n'.join(lines)
 
 
@@ -677,12 +710,13 @@ def targets_section(summary, flat):
                 ours['tp_rel'][0] < ups['tp_rel'][0] - 0.02
             out.append('- reclaim: more memory saved than upstream\'s '
                        'equivalent scheme at no more slowdown: ours '
-                       '(damon_reclaim) %.0f MiB at %s of the unmonitored '
-                       'throughput, upstream (sysfs pageout) %.0f MiB at '
+                       '(damon_reclaim) %s MiB at %s of the unmonitored '
+                       'throughput, upstream (sysfs pageout) %s MiB at '
                        '%s: %s.' % (
-                           ours['saved'][0] / MIB,
+                           fmt(ours['saved'], 1 / MIB, 0),
                            fmt(ours['tp_rel'], 1, 3),
-                           ups['saved'][0] / MIB, fmt(ups['tp_rel'], 1, 3),
+                           fmt(ups['saved'], 1 / MIB, 0),
+                           fmt(ups['tp_rel'], 1, 3),
                            'met' if more and not slower else 'NOT met'))
     except (KeyError, TypeError):
         pass
@@ -735,12 +769,61 @@ def scale_text(name, cfg):
                 cfg['rc_min_age'] + cfg['rc_after']))
 
 
+def read_profile(path, top=12):
+    """[(percent, symbol)] of a 'perf report --stdio --sort symbol'."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            m = re.match(r'\s*([0-9.]+)%\s+\[[k.]\]\s+(\S+)', line)
+            if m:
+                out.append((float(m.group(1)), m.group(2)))
+    return out[:top]
+
+
+def profile_section(dirs):
+    """Side by side, per operations set, the kdamond's hottest symbols in
+    the first boot of each kernel that ran the "profile" scenario, found
+    in the results directories @dirs."""
+    found = {}
+    for rd in dirs:
+        if not rd or not os.path.isdir(rd):
+            continue
+        for name in sorted(os.listdir(rd)):
+            kernel = name.split('-')[0]
+            for ops in ('vaddr', 'paddr'):
+                f = os.path.join(rd, name, 'profile-%s.txt' % ops)
+                if kernel in KERNELS and os.path.isfile(f) and \
+                        (kernel, ops) not in found:
+                    found[(kernel, ops)] = (read_profile(f),
+                                            '%s/%s' % (os.path.basename(
+                                                os.path.realpath(rd)), name))
+    if not found:
+        return '(no profile in this run: add "profile" to --scenarios)'
+    parts = []
+    for ops in ('vaddr', 'paddr'):
+        u = found.get(('upstream', ops), ([], 'n/a'))
+        o = found.get(('ours', ops), ([], 'n/a'))
+        rows = []
+        for i in range(max(len(u[0]), len(o[0]))):
+            cell = []
+            for prof in (u[0], o[0]):
+                cell.append('%.1f%% `%s`' % prof[i] if i < len(prof)
+                            else '')
+            rows.append(cell)
+        parts.append('%s (from %s and %s):\n\n' % (ops, u[1], o[1]) +
+                     table(['upstream kdamond', 'ours kdamond'], rows))
+    return '\n\n'.join(parts)
+
+
 # ---------------------------------------------------------------------------
 
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('results')
+    ap.add_argument('--profiles', metavar='DIR',
+                    help='another results directory to take the "profile" '
+                    'scenario\'s output from, when RESULTS_DIR has none')
     ap.add_argument('--repo', default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), '..'))
     args = ap.parse_args()
@@ -813,6 +896,7 @@ def main():
                              human(rc_info['warm_bytes']),
                              human(rc_info['cold_bytes']),
                              rc_info['min_age_s'])) if rc_info else 'n/a',
+        'PROFILE': profile_section([args.results, args.profiles]),
         'FINDINGS': '\n'.join('- ' + f for f in findings) if findings else
                     '- none: ours is within 15% of upstream (or better) on '
                     'every figure',
