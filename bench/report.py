@@ -777,7 +777,7 @@ def run_note(params, nboots):
     notes = []
     if scale == 'medium':
         notes.append('this is a **medium-scale** run, not the full one: '
-                     'full scale (about 75 minutes of guest time on top of '
+                     'full scale (about 85 minutes of guest time on top of '
                      'the builds) did not fit the time there was, so every '
                      'configuration and size of full ran, with shorter '
                      'windows (overhead and scaling measured over 6 s '
@@ -874,6 +874,19 @@ def profile_section(dirs):
     return '\n\n'.join(parts)
 
 
+def profile_run(other):
+    """How the profiles of another run (--profiles) were made."""
+    if not other:
+        return 'this run\'s own boots (when it ran the "profile" scenario)'
+    p = load(other)['params']
+    secs = p.get('seconds')
+    return '`%s` (results `%s`%s), then `bench/run --report DIR --profiles ' \
+        'DIR2` to write this file' % (
+            p.get('command', '?'),
+            os.path.basename(os.path.realpath(other)),
+            ', %.0f min of boots' % (int(secs) / 60) if secs else '')
+
+
 # ---------------------------------------------------------------------------
 
 def main():
@@ -957,6 +970,7 @@ def main():
                              human(rc_info['cold_bytes']),
                              rc_info['min_age_s'])) if rc_info else 'n/a',
         'PROFILE': profile_section([args.results, args.profiles]),
+        'PROFILE_RUN': profile_run(args.profiles),
         'TP_NOISE': summary.get('overhead_noise', ''),
         'FINDINGS': '\n'.join('- ' + f for f in findings) + (
             '\n\nEach of these is a defect of ours to trace with `perf` in '
