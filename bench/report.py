@@ -3,6 +3,7 @@
 """report.py: BENCHMARKS.md, its plots and a summary from one bench/run.
 
 Usage: /usr/bin/python3 bench/report.py RESULTS_DIR [--repo DIR]
+                                        [--profiles DIR2]
 
 RESULTS_DIR is what bench/run filled: one directory per boot
 (<kernel>-<n>/ and <kernel>-mem2-<n>/) holding results.json and the files
@@ -891,7 +892,8 @@ def profile_run(other):
 
 def main():
     ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('results')
     ap.add_argument('--profiles', metavar='DIR',
                     help='another results directory to take the "profile" '
