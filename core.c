@@ -859,16 +859,9 @@ fail:
 	return -ENOMEM;
 }
 
-static int damos_commit(struct damos *dst, struct damos *src)
+/* The plain parameters of a scheme: all but its filters, goals and state. */
+static void damos_copy_params(struct damos *dst, const struct damos *src)
 {
-	int err;
-
-	err = damos_commit_filters(dst, src);
-	if (err)
-		return err;
-	err = damos_commit_quota_goals(&dst->quota, &src->quota);
-	if (err)
-		return err;
 	dst->pattern = src->pattern;
 	dst->action = src->action;
 	dst->apply_interval_us = src->apply_interval_us;
@@ -879,6 +872,19 @@ static int damos_commit(struct damos *dst, struct damos *src)
 	dst->wmarks.mid = src->wmarks.mid;
 	dst->wmarks.low = src->wmarks.low;
 	dst->target_nid = src->target_nid;
+}
+
+static int damos_commit(struct damos *dst, struct damos *src)
+{
+	int err;
+
+	err = damos_commit_filters(dst, src);
+	if (err)
+		return err;
+	err = damos_commit_quota_goals(&dst->quota, &src->quota);
+	if (err)
+		return err;
+	damos_copy_params(dst, src);
 	return 0;
 }
 
@@ -987,16 +993,7 @@ static void damos_take(struct damos *dst, struct damos *staged)
 	}
 	damon_swap_lists(&dst->filters, &staged->filters);
 	damon_swap_lists(&dst->quota.goals, &staged->quota.goals);
-	dst->pattern = staged->pattern;
-	dst->action = staged->action;
-	dst->apply_interval_us = staged->apply_interval_us;
-	damos_copy_quota_params(&dst->quota, &staged->quota);
-	dst->wmarks.metric = staged->wmarks.metric;
-	dst->wmarks.interval = staged->wmarks.interval;
-	dst->wmarks.high = staged->wmarks.high;
-	dst->wmarks.mid = staged->wmarks.mid;
-	dst->wmarks.low = staged->wmarks.low;
-	dst->target_nid = staged->target_nid;
+	damos_copy_params(dst, staged);
 }
 
 /* Move the staged schemes over, pairing them with @dst's by position. */
