@@ -1847,7 +1847,7 @@ static void damos_check_wmarks(struct damos *s)
  */
 static unsigned long kdamond_wmarks_sleep_us(struct damon_ctx *ctx)
 {
-	unsigned long min_interval = ULONG_MAX;
+	unsigned long min_interval = ULONG_MAX, left_us;
 	bool active = false;
 	struct damos *s;
 
@@ -1871,7 +1871,12 @@ static unsigned long kdamond_wmarks_sleep_us(struct damon_ctx *ctx)
 	}
 	damon_for_each_scheme(s, ctx)
 		active |= s->wmarks.activated;
-	return active ? 0 : min_interval;
+	if (active)
+		return 0;
+	/* a nudge may have ended the last sleep early: sleep what is left */
+	left_us = (unsigned long)jiffies_to_msecs(ctx->next_wmarks_check -
+						  jiffies) * USEC_PER_MSEC;
+	return left_us ? min(left_us, min_interval) : min_interval;
 }
 
 /*
@@ -2066,6 +2071,8 @@ static void kdamond_call(struct damon_ctx *ctx, bool cancel)
 	struct damon_call_control *control;
 	LIST_HEAD(again);
 
+	/* whatever is posted from now on nudges the next sleep */
+	smp_store_mb(ctx->kdamond_nudged, false);
 	for (;;) {
 		mutex_lock(&ctx->call_controls_lock);
 		control = list_first_entry_or_null(&ctx->call_controls,
@@ -2098,6 +2105,18 @@ static void kdamond_call(struct damon_ctx *ctx, bool cancel)
 static bool damon_running_locked(struct damon_ctx *ctx)
 {
 	return ctx->kdamond && !ctx->kdamond_done;
+}
+
+/*
+ * Tell the running kdamond that work was posted for it.  The flag, not the
+ * wake-up alone, is what counts: a kdamond about to sleep, past its last
+ * look at the work, would miss a bare wake-up and sleep its whole interval,
+ * which the user may have set to an hour.  Called with kdamond_lock held.
+ */
+static void kdamond_nudge(struct damon_ctx *ctx)
+{
+	WRITE_ONCE(ctx->kdamond_nudged, true);
+	wake_up_process(ctx->kdamond);
 }
 
 /**
@@ -2137,8 +2156,7 @@ int damon_call(struct damon_ctx *ctx, struct damon_call_control *control)
 	mutex_lock(&ctx->call_controls_lock);
 	list_add_tail(&control->list, &ctx->call_controls);
 	mutex_unlock(&ctx->call_controls_lock);
-	/* a kdamond waiting for its watermarks may sleep for long */
-	wake_up_process(ctx->kdamond);
+	kdamond_nudge(ctx);
 	mutex_unlock(&ctx->kdamond_lock);
 
 	if (control->repeat)
@@ -2195,7 +2213,7 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
 		WRITE_ONCE(ctx->walk_control, control);
 	mutex_unlock(&ctx->walk_control_lock);
 	if (!err)
-		wake_up_process(ctx->kdamond);
+		kdamond_nudge(ctx);
 	mutex_unlock(&ctx->kdamond_lock);
 	if (err)
 		return err;
@@ -2222,13 +2240,22 @@ int damos_walk(struct damon_ctx *ctx, struct damos_walk_control *control)
  * The kdamond
  */
 
-/* Sleep for @us microseconds; kthread_stop() wakes us early. */
-static void kdamond_usleep(unsigned long us)
+/*
+ * Sleep for @us microseconds.  A long sleep ends early for kthread_stop()
+ * and for posted work (kdamond_nudge()); both are checked after the task
+ * state is set, so that a wake-up between the check and the sleep is not
+ * lost.  Short sleeps, precise on hrtimers, just run out.
+ */
+static void kdamond_usleep(struct damon_ctx *ctx, unsigned long us)
 {
-	if (us >= 20 * USEC_PER_MSEC)
-		schedule_timeout_idle(damon_us_to_jiffies(us));
-	else
+	if (us < 20 * USEC_PER_MSEC) {
 		usleep_idle_range(us, us + 1);
+		return;
+	}
+	set_current_state(TASK_IDLE);
+	if (!READ_ONCE(ctx->kdamond_nudged) && !kthread_should_stop())
+		schedule_timeout(damon_us_to_jiffies(us));
+	__set_current_state(TASK_RUNNING);
 }
 
 /* Whether some target is left to monitor; without a way to tell, yes. */
@@ -2323,7 +2350,7 @@ static void kdamond_sample(struct damon_ctx *ctx)
 
 	if (ctx->ops.prepare_access_checks)
 		ctx->ops.prepare_access_checks(ctx);
-	kdamond_usleep(ctx->attrs.sample_interval);
+	kdamond_usleep(ctx, ctx->attrs.sample_interval);
 	if (kthread_should_stop())
 		return;
 	if (ctx->ops.check_accesses)
@@ -2392,7 +2419,7 @@ static int kdamond_fn(void *data)
 			/* no scheme can act, so no walk can go further */
 			damos_walk_begin(ctx);
 			damos_walk_end(ctx, false);
-			kdamond_usleep(sleep_us);
+			kdamond_usleep(ctx, sleep_us);
 			continue;
 		}
 		kdamond_sample(ctx);

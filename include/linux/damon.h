@@ -510,6 +510,8 @@ struct damon_ctx {
 	/* the pending or ongoing damos_walk() request */
 	struct mutex walk_control_lock;	/* protects walk_control */
 	struct damos_walk_control *walk_control;
+	/* work was posted since the kdamond last looked: do not sleep long */
+	bool kdamond_nudged;
 };
 
 /* Iterators over the lists of the objects above. */

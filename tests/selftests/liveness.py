@@ -21,6 +21,8 @@ HOUR_US = 3600 * 1000 * 1000
 QUICK = 0.1
 # the tried-regions update bound is 10 s of waiting; allow for the guest
 WALK_BOUND = 20
+# rounds of back-to-back requests; a lost wake-up would hang one for an hour
+REPEAT = 25
 
 tap = da.Tap('liveness: off, commit and updates return at once')
 da.require_admin()
@@ -49,13 +51,23 @@ def setup(sample_us, aggr_us, scheme=None):
 # --- hour-long sampling interval ---------------------------------------------
 kd = setup(HOUR_US, HOUR_US)
 time.sleep(1)
-for word in ('commit', 'update_schemes_stats',
-             'update_schemes_effective_quotas',
-             'commit_schemes_quota_goals'):
-    err, took = timed(kd.try_cmd, word)
+# back to back, many times: a request that comes while the kdamond is on
+# its way to sleep (it just served the last one) must not be left for an hour
+WORDS = ('commit', 'update_schemes_stats', 'update_schemes_effective_quotas',
+         'commit_schemes_quota_goals')
+worst = {word: (0, 0.0) for word in WORDS}
+for _ in range(REPEAT):
+    for word in WORDS:
+        err, took = timed(kd.try_cmd, word)
+        if err or took >= QUICK:
+            tap.diag('%s: errno %s, %.3f s' % (word, err, took))
+        worst[word] = (worst[word][0] or err, max(worst[word][1], took))
+for word in WORDS:
+    err, took = worst[word]
     tap.ok(not err and took < QUICK,
-           '%s returns within %d ms with an hour-long sampling interval' %
-           (word, QUICK * 1000), 'errno %s, %.3f s' % (err, took))
+           '%s returns within %d ms with an hour-long sampling interval, '
+           '%d times' % (word, QUICK * 1000, REPEAT),
+           'errno %s, worst %.3f s' % (err, took))
 pid = kd.pid()
 err, took = timed(kd.try_cmd, 'off')
 tap.ok(not err and took < QUICK,

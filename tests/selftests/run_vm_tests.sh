@@ -60,7 +60,7 @@ tests=(
 	"damo_tool 360"
 	"region_adaptation 300"
 	"liveness 150"
-	"fuzz_admin 360"
+	"fuzz_admin 540"
 	"race_stress 240"
 	"dbgfs_guide_example 240"
 	"dbgfs_bad_input 240"
