@@ -460,13 +460,34 @@ def workload_binary():
     return binary
 
 
+def quiet_node():
+    """Of two or more NUMA nodes, the one with the largest share of its
+    memory free: where little but what a test puts there lives (the kernel
+    and processes fill the node they run on first).  None with one node."""
+    base = '/sys/devices/system/node'
+    shares = []
+    for name in os.listdir(base) if os.path.isdir(base) else []:
+        if not name.startswith('node') or not name[4:].isdigit():
+            continue
+        kib = {}
+        with open(os.path.join(base, name, 'meminfo')) as f:
+            for line in f:
+                fields = line.split()
+                kib[fields[2].rstrip(':')] = int(fields[3])
+        if kib.get('MemTotal'):
+            shares.append((kib['MemFree'] / kib['MemTotal'], int(name[4:])))
+    return max(shares)[1] if len(shares) > 1 else None
+
+
 class Workload:
     """A running module_workload; .hot and .cold are [start, end)."""
 
     def __init__(self, hot_kib, cold_kib, thp=False, seconds=900,
-                 ready_timeout=180):
+                 ready_timeout=180, cold_node=None):
         cmd = [workload_binary(), '-H', str(hot_kib), '-C', str(cold_kib),
                '-t', str(seconds)] + (['-T'] if thp else [])
+        if cold_node is not None:
+            cmd += ['-c', str(cold_node)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                      stdin=subprocess.DEVNULL)
         self.pid = self.proc.pid

@@ -6,6 +6,7 @@
  * and /proc/kpageflags.
  *
  * Usage: module_workload [-H HOT_KIB] [-C COLD_KIB] [-t SECONDS] [-T] [-n]
+ *                        [-c NODE]
  *
  *   -H  size of the hot buffer in KiB (default 8192)
  *   -C  size of the cold buffer in KiB (default 262144)
@@ -15,6 +16,11 @@
  *       contiguous in 2 MiB pieces, which a physical address monitor finds
  *       much sooner than 4 KiB pages scattered among cold ones
  *   -n  no TLB refresh
+ *   -c  take the cold buffer's memory from NUMA node NODE only (an
+ *       MPOL_BIND policy on its mapping).  A physical address monitor
+ *       sees memory in ranges: a node that holds nothing but the cold
+ *       buffer and free pages has ranges that are idle through and through,
+ *       while on a shared node hot pages of anyone may sit among them
  *
  * The cold buffer always gets 4 KiB pages (MADV_NOHUGEPAGE), so that one
  * pagemap entry is one reclaimable page.  Its pages are filled with one
@@ -43,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +58,8 @@
 /* more pages than the kernel flushes one by one (33 by default) */
 #define SCRATCH_PAGES	40
 #define REFRESH_US	2000
+/* from <linux/mempolicy.h>, without needing libnuma */
+#define POLICY_BIND	2
 
 static volatile sig_atomic_t stop_now;
 
@@ -82,6 +91,20 @@ static unsigned long parse_num(const char *s, const char *what)
 	return v;
 }
 
+/* Take the memory of [@p, @p + @sz) from NUMA node @node only. */
+static int bind_to_node(char *p, size_t sz, unsigned long node)
+{
+	unsigned long mask[4] = { 0 };
+	unsigned long bits = 8 * sizeof(mask[0]);
+
+	if (node >= bits * 4) {
+		errno = EINVAL;
+		return -1;
+	}
+	mask[node / bits] = 1UL << (node % bits);
+	return syscall(SYS_mbind, p, sz, POLICY_BIND, mask, bits * 4, 0);
+}
+
 /* An anonymous mapping of @sz bytes starting at a multiple of @align. */
 static char *map_aligned(size_t sz, size_t align)
 {
@@ -107,9 +130,10 @@ int main(int argc, char **argv)
 	char *hot, *cold, *scratch = NULL;
 	double deadline, next_refresh, now;
 	int opt, refresh = 1, thp = 0;
+	long cold_node = -1;
 	unsigned long i;
 
-	while ((opt = getopt(argc, argv, "H:C:t:Tn")) != -1) {
+	while ((opt = getopt(argc, argv, "H:C:t:Tnc:")) != -1) {
 		switch (opt) {
 		case 'H':
 			hot_kib = parse_num(optarg, "hot size");
@@ -126,9 +150,12 @@ int main(int argc, char **argv)
 		case 'n':
 			refresh = 0;
 			break;
+		case 'c':
+			cold_node = parse_num(optarg, "node");
+			break;
 		default:
 			fprintf(stderr,
-				"usage: module_workload [-H KIB] [-C KIB] [-t S] [-T] [-n]\n");
+				"usage: module_workload [-H KIB] [-C KIB] [-t S] [-T] [-n] [-c NODE]\n");
 			return 2;
 		}
 	}
@@ -148,6 +175,10 @@ int main(int argc, char **argv)
 	}
 	if (madvise(cold, cold_sz, MADV_NOHUGEPAGE))
 		perror("module_workload: madvise(MADV_NOHUGEPAGE)");
+	if (cold_node >= 0 && bind_to_node(cold, cold_sz, cold_node)) {
+		perror("module_workload: mbind(cold)");
+		return 1;
+	}
 	if (madvise(hot, hot_sz, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
 		perror("module_workload: madvise(hot)");
 	if (refresh) {

@@ -28,7 +28,14 @@ typed as written, except for two things the test guest needs:
 
 On zram swap, a process with a big cold buffer (written once) and a small
 hot one (written all the time, its TLB flushed so that the emulator sets
-Accessed bits):
+Accessed bits).  DAMON_RECLAIM watches physical memory in ranges (regions),
+and a region of a few hundred MiB that holds one hot page of anyone is not
+idle, so no page in it gets old enough to be paged out: on the guest's
+shared node the cold buffer's fate would hang on where the allocator put
+it.  So it is taken from the emptiest node (the guest has two fake NUMA
+nodes, and the kernel and processes fill the first one first), where
+mostly free memory keeps it company, as a big cold data set would on a
+real machine:
   * nothing is paged out before min_age has passed;
   * then, within a few min_age (a page is paged out by the second pass that
     finds it unaccessed, and a region's age restarts after each pass), most
@@ -99,7 +106,11 @@ def scaled_wmarks(permil, rise):
 
 
 def seed_phase(tap, m):
-    w = ml.Workload(HOT_KIB, COLD_KIB, thp=True)
+    node = ml.quiet_node()
+    tap.diag('the cold buffer on NUMA node %s (%s)' % (
+        node, 'the emptiest one' if node is not None
+        else 'a single node: anywhere'))
+    w = ml.Workload(HOT_KIB, COLD_KIB, thp=True, cold_node=node)
     # counting from before the start: the default range is the biggest
     # System RAM, whose start is the first region's
     clock = ml.AggregationClock(da.biggest_system_ram()[0] & ~4095)

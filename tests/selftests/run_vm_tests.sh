@@ -69,19 +69,11 @@ tests=(
 	"module_params 300"
 	"module_storms 600"
 	"lru_sort_seed_example 480"
+	"reclaim_seed_example 480"
 )
 
 # Kernel log lines that mean trouble, whichever test provoked them.
 kernel_trouble='BUG:|WARNING:|Oops|KASAN|possible circular locking|possible recursive locking|lockdep|UBSAN|general protection fault|sleeping function called from invalid context|kernel BUG at|list_(add|del) corruption|soft lockup|hard LOCKUP|blocked for more than'
-
-# Run only when named.  reclaim_seed_example: in the emulated guest,
-# DAMON_RECLAIM's regions are ~150 MiB (all idle memory merges), and the
-# workload's cold buffer often shares one with its hot buffer, which then
-# never looks idle; pageout to zram runs at ~1.5 MiB/s.  It reaches its
-# 80% only some of the time within 7 minutes (see issue 7's notes).
-manual_tests=(
-	"reclaim_seed_example 600"
-)
 
 list_only=0
 prepare=0
@@ -93,7 +85,7 @@ if [ $# -gt 0 ]; then
 	selected=()
 	for want in "$@"; do
 		found=
-		for t in "${tests[@]}" "${manual_tests[@]}"; do
+		for t in "${tests[@]}"; do
 			[ "${t%% *}" = "$want" ] && found=$t
 		done
 		[ -n "$found" ] || { echo "run_vm_tests: no test '$want'" >&2; exit 2; }
