@@ -140,8 +140,15 @@ tap.diag('%d admin files, %d module parameters; %d writes or %d s' %
 
 deadline = time.monotonic() + SECONDS
 rounds = 0
+next_report = 10000
 while counts['writes'] < WRITES and time.monotonic() < deadline:
     rounds += 1
+    if counts['writes'] >= next_report:
+        # long runs (the soak): how far it got, should the run be cut
+        tap.diag('%d writes after %.0f s, %d problems' % (
+            counts['writes'], time.monotonic() - deadline + SECONDS,
+            len(problems)))
+        next_report += 10000
     if rounds % 50 == 1:
         # a fresh tree now and then, so that deep files exist again
         kd = populate()
