@@ -113,6 +113,28 @@ def populate():
     return kd
 
 
+def running_config(kd):
+    """What kdamond @kd runs after a successful on or commit: its
+    operations set and the pids of its targets."""
+    pids = []
+    for i in da.numbered(kd.p('targets')):
+        try:
+            pids.append(int(da.read(kd.target(int(i), 'pid_target'))))
+        except (OSError, ValueError):
+            pass
+    return value_of(kd.p('operations')), pids
+
+
+def stopped_on_its_own(config):
+    """Whether a kdamond running @config may have ended by itself: a
+    virtual address kdamond does once every target process is gone (the
+    fuzzer writes small pids too, some of them kernel workers that come and
+    go)."""
+    ops, pids = config
+    return ops in ('vaddr', 'fvaddr') and \
+        not any(os.path.exists('/proc/%d' % p) for p in pids if p > 0)
+
+
 def value_of(path):
     try:
         return da.read(path)
@@ -124,6 +146,7 @@ counts = {'writes': 0, 'refused': 0, 'accepted': 0, 'on_ok': 0,
           'on_refused': 0, 'commit_ok': 0, 'commit_refused': 0}
 problems = []
 kd = populate()
+config = None
 files = writable_files(da.ADMIN)
 module_files = []
 for d in MODULE_DIRS:
@@ -144,17 +167,24 @@ next_report = 10000
 while counts['writes'] < WRITES and time.monotonic() < deadline:
     rounds += 1
     if counts['writes'] >= next_report:
-        # long runs (the soak): how far it got, should the run be cut
-        tap.diag('%d writes after %.0f s, %d problems' % (
+        # long runs (the soak): how far it got, should the run be cut; the
+        # kernel log reaches the host's console.log while the test runs
+        progress = '%d writes after %.0f s, %d problems' % (
             counts['writes'], time.monotonic() - deadline + SECONDS,
-            len(problems)))
+            len(problems))
+        tap.diag(progress)
+        da.try_write('/dev/kmsg', 'fuzz_admin: %s\n' % progress)
         next_report += 10000
     if rounds % 50 == 1:
         # a fresh tree now and then, so that deep files exist again
         kd = populate()
         files = writable_files(da.ADMIN)
         if rng.random() < 0.5:
-            counts['on_ok' if not kd.try_cmd('on') else 'on_refused'] += 1
+            if kd.try_cmd('on'):
+                counts['on_refused'] += 1
+            else:
+                counts['on_ok'] += 1
+                config = running_config(kd)
     # the tree changes only when a count or the state is written: walk it
     # again only then (the walk costs more than the writes, emulated)
     stale = False
@@ -164,7 +194,11 @@ while counts['writes'] < WRITES and time.monotonic() < deadline:
             continue
         counts['writes'] += 1
         if os.path.basename(path) == 'state':
-            da.try_write(path, rng.choice(STATE_WORDS + [garbage()]))
+            word = rng.choice(STATE_WORDS + [garbage()])
+            if not da.try_write(path, word) and \
+                    word.strip() in ('on', 'commit') \
+                    and path == os.path.join(kd.dir, 'state'):
+                config = running_config(kd)
             stale = True
             continue
         before = value_of(path)
@@ -195,16 +229,24 @@ while counts['writes'] < WRITES and time.monotonic() < deadline:
     # what was accepted runs, or is refused whole
     running = kd.state() == 'on'
     pid = kd.pid() if running else -1
-    err = kd.try_cmd('commit' if running else 'on')
     word = 'commit' if running else 'on'
+    err = kd.try_cmd(word)
     counts['%s_%s' % (word, 'ok' if not err else 'refused')] += 1
-    if running and err and err != errno.EINTR:
+    if not err:
+        config = running_config(kd)
+    elif running and err == errno.ECANCELED and config and \
+            stopped_on_its_own(config):
+        counts['ended_with_targets'] = counts.get('ended_with_targets', 0) + 1
+    elif running and err != errno.EINTR:
         if kd.state() != 'on' or kd.pid() != pid:
             if len(problems) < 20:
                 problems.append('a refused commit (errno %d) did not leave '
-                                'the kdamond running as it was' % err)
+                                'the kdamond running as it was (it ran %s)' %
+                                (err, config))
     if rng.random() < 0.2:
-        kd.try_cmd(rng.choice(STATE_WORDS))
+        word = rng.choice(STATE_WORDS)
+        if not kd.try_cmd(word) and word in ('on', 'commit'):
+            config = running_config(kd)
         stale = True
     if stale:
         files = writable_files(da.ADMIN)
