@@ -499,24 +499,39 @@ static int damon_va_madv_behavior(enum damos_action action)
 }
 
 /*
- * Bytes of [@start, @end) that are mapped in @mm.  The areas vaddr watches
- * include the smaller holes of the address space, and madvise() on a range
- * with holes still advises its mapped part, so this is what an action was
- * really applied to.  Regions overlap few VMAs, so this is cheap.
+ * Advise the mapped part of [@start, @end) one VMA at a time and return the
+ * bytes that took the advice.  A single madvise() over a whole region gives
+ * up at the first VMA that refuses the behaviour, such as the VM_PFNMAP
+ * [vvar] among the libraries or an mlock()ed buffer for pageout, leaving the
+ * rest of the region unadvised and what was advised unaccounted.  Regions
+ * overlap few VMAs, so the extra lookups are cheap.
  */
-static unsigned long damon_va_mapped_bytes(struct mm_struct *mm,
-					   unsigned long start,
-					   unsigned long end)
+static unsigned long damon_va_advise(struct mm_struct *mm, unsigned long start,
+				     unsigned long end, int behavior)
 {
-	VMA_ITERATOR(vmi, mm, start);
-	struct vm_area_struct *vma;
-	unsigned long bytes = 0;
+	unsigned long applied = 0;
 
-	mmap_read_lock(mm);
-	for_each_vma_range(vmi, vma, end)
-		bytes += min(end, vma->vm_end) - max(start, vma->vm_start);
-	mmap_read_unlock(mm);
-	return bytes;
+	while (start < end) {
+		struct vm_area_struct *vma;
+		unsigned long vend;
+
+		mmap_read_lock(mm);
+		vma = find_vma(mm, start);
+		if (!vma || vma->vm_start >= end) {
+			mmap_read_unlock(mm);
+			break;
+		}
+		start = max(start, vma->vm_start);
+		vend = min(end, vma->vm_end);
+		mmap_read_unlock(mm);
+
+		/* the VMA may change meanwhile; madvise() sees the new one */
+		if (!do_madvise(mm, start, vend - start, behavior))
+			applied += vend - start;
+		start = vend;
+		cond_resched();
+	}
+	return applied;
 }
 
 /*
@@ -531,9 +546,8 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 					   unsigned long *sz_filter_passed)
 {
 	int behavior = damon_va_madv_behavior(s->action);
-	unsigned long applied = 0;
+	unsigned long applied;
 	struct mm_struct *mm;
-	int err;
 
 	/* DAMOS_STAT and the actions vaddr does not implement land here. */
 	if (behavior < 0)
@@ -541,14 +555,7 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 	mm = damon_va_get_mm(t);
 	if (!mm)
 		return 0;
-	applied = damon_va_mapped_bytes(mm, r->ar.start, r->ar.end);
-	if (applied) {
-		err = do_madvise(mm, r->ar.start, damon_sz_region(r),
-				 behavior);
-		/* -ENOMEM only reports the holes; the rest was advised */
-		if (err && err != -ENOMEM)
-			applied = 0;
-	}
+	applied = damon_va_advise(mm, r->ar.start, r->ar.end, behavior);
 	mmput(mm);
 	return applied;
 }

@@ -19,6 +19,10 @@
  *   -b NODE    populate every buffer with memory of NUMA node NODE only
  *              (a temporary MPOL_BIND policy; the default policy is back
  *              once the buffers are populated)
+ *   -L         mlock() the guard mappings (MLOCK_ONFAULT, so nothing is
+ *              populated): VMAs that MADV_COLD and MADV_PAGEOUT refuse,
+ *              right next to the buffers, as an mlock()ed area or [vvar]
+ *              can be next to a process's idle memory
  *   -A         ask for transparent huge pages for the hot buffer
  *              (MADV_HUGEPAGE before it is populated): a huge page keeps
  *              it physically contiguous.  Every other anonymous buffer,
@@ -170,12 +174,12 @@ int main(int argc, char **argv)
 	size_t page = sysconf(_SC_PAGESIZE);
 	unsigned long seconds = 600, stride = 32;
 	const char *dir = "/dev/shm";
-	int opt, i, node = -1, huge_hot = 0;
+	int opt, i, node = -1, huge_hot = 0, lock_guards = 0;
 	size_t total, off, hot_step;
 	char *area, *at, *scratch;
 	long end_ns, next_flush;
 
-	while ((opt = getopt(argc, argv, "H:C:M:s:F:d:T:b:At:")) != -1) {
+	while ((opt = getopt(argc, argv, "H:C:M:s:F:d:T:b:LAt:")) != -1) {
 		switch (opt) {
 		case 'H':
 			bufs[B_HOT].size = number(optarg, "-H") * KIB;
@@ -201,6 +205,9 @@ int main(int argc, char **argv)
 		case 'b':
 			node = (int)number(optarg, "-b");
 			break;
+		case 'L':
+			lock_guards = 1;
+			break;
 		case 'A':
 			huge_hot = 1;
 			break;
@@ -209,7 +216,8 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fputs("usage: access_mix [-H KIB] [-C KIB] [-M KIB] [-s STRIDE]\n"
-			      "       [-F KIB] [-d DIR] [-T KIB] [-b NODE] [-A] [-t SECONDS]\n",
+			      "       [-F KIB] [-d DIR] [-T KIB] [-b NODE] [-L] [-A]\n"
+			      "       [-t SECONDS]\n",
 			      stderr);
 			return 2;
 		}
@@ -238,6 +246,9 @@ int main(int argc, char **argv)
 		    MAP_NORESERVE, -1, 0);
 	if (area == MAP_FAILED)
 		die("mmap reservation");
+	/* the buffers mapped over it below start unlocked */
+	if (lock_guards && mlock2(area, total, MLOCK_ONFAULT))
+		die("mlock2 guards");
 	at = (char *)round_up((size_t)area, HUGE_SZ) + GAP;
 
 	scratch = mmap(NULL, FLUSH_PAGES * page, PROT_READ | PROT_WRITE,

@@ -25,6 +25,11 @@ was:
               hot buffer keeps "nh"
   nohugepage  and back to "nh", THPeligible 0
 
+The guard mappings around the buffers are mlock()ed (access_mix -L), and
+MADV_COLD and MADV_PAGEOUT refuse locked VMAs: the actions run over idle
+regions that hold both VMAs that take them and VMAs that refuse them, and
+the pageout scheme's sz_applied must still count the cold buffer.
+
 Swap is zram on /dev/zram0, set up here and removed at the end.
 """
 
@@ -92,14 +97,21 @@ def stage_cold(kd, wl):
            'active fraction %.2f' % hot.active_frac)
 
 
+def sz_applied(kd):
+    st = dm.all_stats(kd, 2)
+    return st[1]['sz_applied'] if st else 0
+
+
 def stage_pageout(kd, wl):
     st0 = dm.proc_status(wl.pid)
     flt0 = dm.majflt(wl.pid)
     if not commit(kd, dict(action='pageout', **IDLE), 'pageout'):
         return
+    applied0 = sz_applied(kd)
     poll = dm.Poll(lambda: dm.Pages(wl.pid, wl['cold']),
                    lambda p: p.swapped_frac >= 0.9, 120)
     cold = poll.value
+    applied = sz_applied(kd) - applied0
     hots = []
     for _ in range(3):
         hots.append(dm.Pages(wl.pid, wl['hot']))
@@ -123,6 +135,9 @@ def stage_pageout(kd, wl):
     tap.ok(min(h.present_frac for h in hots) >= 0.95 and
            max(h.swapped for h in hots) <= 0.05 * hots[0].total,
            'pageout: the hot buffer stays resident (control)')
+    tap.ok(applied >= 0.9 * size,
+           'pageout: sz_applied grew by >= 90% of the cold buffer size',
+           '%d bytes' % applied)
     tap.ok(flts <= HOT_KIB * 1024 // dm.PAGE // 4,
            'pageout: the workload took few major faults (the hot buffer '
            'was not paged out and back)', '%d major faults' % flts)
@@ -205,7 +220,7 @@ def stage_thp(kd, wl):
 
 
 with dm.Swap(), dm.ThpMode('madvise'), \
-        dm.Mix(['-H', HOT_KIB, '-C', COLD_KIB, '-T', THP_KIB]) as wl:
+        dm.Mix(['-H', HOT_KIB, '-C', COLD_KIB, '-T', THP_KIB, '-L']) as wl:
     tap.diag('workload %d: %s' % (wl.pid, wl.describe()))
     kd = da.Kdamond(0).setup('vaddr', [{'pid': wl.pid}],
                              sample_us=SAMPLE_US, aggr_us=AGGR_US,
