@@ -82,9 +82,12 @@ with da.Workload(hot_kib=2048, cold_kib=16384, seconds=600) as wl, \
     tap.ok(max1 is not None and max1 <= 10, 'phase 1: nr_accesses <= 10',
            str(max1))
 
-    tr.clear()
+    # Clear the trace once the commit returned, when the kdamond has taken
+    # the new intervals: an aggregation that ends between a clear and the
+    # commit is still one of the old intervals.
     da.write(os.path.join(iv, 'aggr_us'), 200000)
     err = kd.try_cmd('commit')
+    tr.clear()
     tap.ok(not err, 'commit aggr_us 200000', 'errno %s' % err)
     tap.ok(kd.state() == 'on' and kd.pid() == kpid,
            'still on with the same kdamond after the commit',
@@ -102,9 +105,9 @@ with da.Workload(hot_kib=2048, cold_kib=16384, seconds=600) as wl, \
            'phase 2: the hot buffer shows nr_accesses above the old bound '
            '10, none above 40', str(max2))
 
-    tr.clear()
     da.write(os.path.join(iv, 'sample_us'), 10000)
     err = kd.try_cmd('commit')
+    tr.clear()
     tap.ok(not err, 'commit sample_us 10000', 'errno %s' % err)
     stamps3, max3, n3, bad3 = phase(tr, PHASE_SECONDS)
     tap.diag('phase 3: %d events, max nr_accesses %s' % (n3, max3))
