@@ -580,6 +580,7 @@ def reclaim_run(mode, bufs, secs, min_age):
         row['rss_before'] = vm_rss(w.pid)
         f0 = proc_stat_faults(w.pid)
         pid = None
+        clock = ActionClock().start() if mode != 'none' else None
         if mode == 'damon_reclaim':
             for name, val in reclaim_params(min_age * 1000000):
                 da.write(os.path.join(RECLAIM, name), val)
@@ -635,10 +636,63 @@ def reclaim_run(mode, bufs, secs, min_age):
             kd.cmd('update_schemes_stats')
             row['scheme_stats'] = kd.stats(0)
             stop_kdamond(kd)
+        if clock:
+            row['action'] = clock.stop()
         w.wait(60)
     row['throughput'] = phase_throughput(truth, 0)
     row['seconds'] = secs
     return row
+
+
+class ActionClock:
+    """Wall time spent in the paddr operations' apply_scheme callback,
+    which both kernels name damon_pa_apply_scheme: the function_graph
+    tracer, filtered to that one function, gives the duration of every
+    call.  That is the time a time quota is meant to bound, measured from
+    outside, so that what each kernel gets done per millisecond is judged
+    by the same clock and not by each kernel's own accounting.  Started
+    before the kdamond exists and stopped after it is gone: patching a
+    function's text while it runs is what TCG does not always get right
+    (see nr_regions_now())."""
+
+    FUNC = 'damon_pa_apply_scheme'
+    # a leaf call on one line; a call that other trace output interrupted
+    # ends on a closing line that funcgraph-tail names
+    DURATION = re.compile(r'([0-9.]+) us +\|\s+(?:%s\(\);|\} /\* %s \*/)'
+                          % (FUNC, FUNC))
+
+    def __init__(self):
+        self.root = da.tracefs()
+        self.ok = False
+
+    def _w(self, name, val):
+        return not da.try_write(os.path.join(self.root, name), val)
+
+    def start(self):
+        if not self.root or not self._w('set_ftrace_filter', self.FUNC):
+            return self
+        self.ok = (self._w('current_tracer', 'nop') and
+                   self._w('buffer_size_kb', 4096) and
+                   self._w('trace', '') and
+                   self._w('current_tracer', 'function_graph') and
+                   self._w('options/funcgraph-tail', 1) and
+                   self._w('tracing_on', 1))
+        return self
+
+    def stop(self):
+        """{'calls': N, 'ms': total} or None if it could not trace."""
+        if not self.root:
+            return None
+        out = None
+        if self.ok:
+            with open(os.path.join(self.root, 'trace')) as f:
+                us = [float(m.group(1)) for m in
+                      map(self.DURATION.search, f) if m]
+            out = {'calls': len(us), 'ms': sum(us) / 1000}
+        self._w('current_tracer', 'nop')
+        self._w('set_ftrace_filter', '')
+        self._w('trace', '')
+        return out
 
 
 def sysfs_pageout_scheme(kd, min_age):
