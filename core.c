@@ -1526,6 +1526,12 @@ static unsigned long damos_quota_left(struct damos *s)
 
 	if (!damos_quota_set(q))
 		return ULONG_MAX;
+	/*
+	 * The bytes are an estimate from the past throughput; the time quota
+	 * also holds by the clock, when the action turns slower than it was.
+	 */
+	if (q->ms && q->charged_ns / NSEC_PER_MSEC >= q->ms)
+		return 0;
 	return q->esz > q->charged_sz ? q->esz - q->charged_sz : 0;
 }
 
@@ -1580,6 +1586,7 @@ static void damos_apply_region(struct damon_ctx *ctx, struct damon_target *t,
 	unsigned long sz_filter_passed = 0;
 	struct damos_quota *q = &s->quota;
 	ktime_t begin;
+	s64 ns;
 
 	if (damon_sz_region(r) > left) {
 		if (left < DAMON_MIN_REGION)
@@ -1593,7 +1600,9 @@ static void damos_apply_region(struct damon_ctx *ctx, struct damon_target *t,
 	if (ctx->ops.apply_scheme)
 		applied = ctx->ops.apply_scheme(ctx, t, r, s,
 						&sz_filter_passed);
-	q->total_charged_ns += ktime_to_ns(ktime_sub(ktime_get(), begin));
+	ns = ktime_to_ns(ktime_sub(ktime_get(), begin));
+	q->charged_ns += ns;
+	q->total_charged_ns += ns;
 	q->charged_sz += sz;
 	q->total_charged_sz += sz;
 	damos_walk_visit(ctx, t, r, s, sz_filter_passed);
@@ -1667,8 +1676,13 @@ static void damos_set_min_score(struct damon_ctx *ctx, struct damos *s)
  * DAMOS: quotas and their goals
  */
 
-/* A guess of the action's throughput before anything was measured. */
-#define DAMOS_DEFAULT_BYTES_PER_MS	(SZ_1M)
+/*
+ * A guess of the action's throughput before anything was measured: a low
+ * one, as the first window applies the action to that many bytes whatever
+ * they cost (reclaim under emulation does less than 64 KiB per ms), and the
+ * measured throughput takes over from the second window on.
+ */
+#define DAMOS_DEFAULT_BYTES_PER_MS	(SZ_64K)
 /* Where goal-based tuning of the size quota starts. */
 #define DAMOS_GOAL_INITIAL_SZ		(SZ_1M)
 
@@ -1789,6 +1803,7 @@ static void damos_charge_window(struct damos *s)
 		s->stat.qt_exceeds++;
 	q->charged_from = jiffies;
 	q->charged_sz = 0;
+	q->charged_ns = 0;
 	damos_set_effective_quota(q);
 }
 
@@ -1802,6 +1817,7 @@ static void damos_init_runtime(struct damon_ctx *ctx, struct damos *s)
 	s->quota.resume = false;
 	s->quota.charged_from = jiffies;
 	s->quota.charged_sz = 0;
+	s->quota.charged_ns = 0;
 	damos_set_effective_quota(&s->quota);
 	s->wmarks.activated = true;
 	s->walk_completed = false;

@@ -1976,6 +1976,17 @@ static void damon_core_test_quota_left(struct kunit *test)
 	s->quota.ms = 0;
 	damon_test_add_goal(test, s, 10, 0);
 	KUNIT_EXPECT_EQ(test, damos_quota_left(s), DAMON_PG(7));
+
+	/* a time quota runs out by the clock too, whatever bytes are left */
+	s->quota.ms = 2;
+	s->quota.charged_ns = 2 * NSEC_PER_MSEC - 1;
+	KUNIT_EXPECT_EQ(test, damos_quota_left(s), DAMON_PG(7));
+	s->quota.charged_ns = 2 * NSEC_PER_MSEC;
+	KUNIT_EXPECT_EQ(test, damos_quota_left(s), 0UL);
+	KUNIT_EXPECT_TRUE(test, damos_quota_spent(s));
+	/* and only a time quota does */
+	s->quota.ms = 0;
+	KUNIT_EXPECT_EQ(test, damos_quota_left(s), DAMON_PG(7));
 }
 
 /* The fake score of a region is its age. */
@@ -2094,13 +2105,13 @@ static void damon_core_test_effective_quota_sz_ms(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q->esz, 100UL);
 	KUNIT_EXPECT_TRUE(test, damos_quota_spent(s));
 
-	/* with less than a millisecond measured, assume 1 MiB per ms */
+	/* with less than a millisecond measured, assume 64 KiB per ms */
 	q->sz = 0;
 	q->ms = 3;
 	q->total_charged_sz = SZ_1G;
 	q->total_charged_ns = NSEC_PER_MSEC - 1;
 	damos_set_effective_quota(q);
-	KUNIT_EXPECT_EQ(test, q->esz, 3UL * SZ_1M);
+	KUNIT_EXPECT_EQ(test, q->esz, 3UL * SZ_64K);
 	/* then the measured throughput: 2 MiB per ms */
 	q->total_charged_sz = 8 * SZ_1M;
 	q->total_charged_ns = 4 * NSEC_PER_MSEC;
@@ -2171,9 +2182,11 @@ static void damon_core_test_charge_window(struct kunit *test)
 	damos_charge_window(s);
 	KUNIT_EXPECT_EQ(test, q->charged_sz, DAMON_PG(4));
 
+	q->charged_ns = NSEC_PER_MSEC;
 	q->charged_from = jiffies - window - 1;
 	damos_charge_window(s);
 	KUNIT_EXPECT_EQ(test, q->charged_sz, 0UL);
+	KUNIT_EXPECT_EQ(test, q->charged_ns, 0UL);
 	KUNIT_EXPECT_EQ(test, s->stat.qt_exceeds, 0UL);
 	KUNIT_EXPECT_FALSE(test, time_before(q->charged_from + window,
 					     jiffies));

@@ -186,8 +186,8 @@ struct damos_quota {
 	unsigned long esz;
 
 /* private: */
-	/* the current charge window: its start (jiffies) and bytes charged */
-	unsigned long charged_from, charged_sz;
+	/* the current charge window: its start (jiffies), bytes and time charged */
+	unsigned long charged_from, charged_sz, charged_ns;
 	/* all charged so far, to measure the action's throughput */
 	unsigned long total_charged_sz, total_charged_ns;
 	/* lowest score that still fits in the quota in this window */
