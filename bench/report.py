@@ -3,7 +3,7 @@
 """report.py: BENCHMARKS.md, its plots and a summary from one bench/run.
 
 Usage: /usr/bin/python3 bench/report.py RESULTS_DIR [--repo DIR]
-                                        [--profiles DIR2]
+                                        [--profiles DIR2] [--reclaim DIR3]
 
 RESULTS_DIR is what bench/run filled: one directory per boot
 (<kernel>-<n>/ and <kernel>-mem2-<n>/) holding results.json and the files
@@ -906,17 +906,20 @@ def profile_section(dirs):
     return '\n\n'.join(parts)
 
 
-def profile_run(other):
-    """How the profiles of another run (--profiles) were made."""
+def other_run(other, scenario, option):
+    """How the figures of @scenario taken from another run (@option) were
+    made."""
     if not other:
-        return 'this run\'s own boots (when it ran the "profile" scenario)'
+        return 'this run\'s own boots (when it ran the "%s" scenario)' % \
+            scenario
     p = load(other)['params']
     secs = p.get('seconds')
-    return '`%s` (results `%s`%s), then `bench/run --report DIR --profiles ' \
-        'DIR2` to write this file' % (
-            p.get('command', '?'),
+    return '`%s` at commit %s (results `%s`%s), then `bench/run --report ' \
+        'DIR %s` to write this file' % (
+            p.get('command', '?'), p.get('commit', '?')[:12],
             os.path.basename(os.path.realpath(other)),
-            ', %.0f min of boots' % (int(secs) / 60) if secs else '')
+            ', %.0f min of boots' % (int(secs) / 60) if secs else '',
+            option)
 
 
 # ---------------------------------------------------------------------------
@@ -929,6 +932,9 @@ def main():
     ap.add_argument('--profiles', metavar='DIR',
                     help='another results directory to take the "profile" '
                     'scenario\'s output from, when RESULTS_DIR has none')
+    ap.add_argument('--reclaim', metavar='DIR',
+                    help='another results directory to take the "reclaim" '
+                    'scenario\'s figures from')
     ap.add_argument('--repo', default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), '..'))
     args = ap.parse_args()
@@ -955,7 +961,12 @@ def main():
     flat = []
     sc_table, sc_png, mems = scaling_section(boots, summary, findings,
                                              plots_dir, flat)
-    rc_table, rc_info = reclaim_section(boots, summary, findings)
+    rc_boots = boots
+    if args.reclaim:
+        rc_boots = load(args.reclaim)['boots']
+        summary['reclaim_boots'] = {n: r.get('reclaim')
+                                    for n, k, m, d, r in rc_boots}
+    rc_table, rc_info = reclaim_section(rc_boots, summary, findings)
     with open(os.path.join(repo, 'bench', 'results', 'summary.json'),
               'w') as f:
         json.dump(summary, f, indent=1, sort_keys=True, default=str)
@@ -1003,7 +1014,9 @@ def main():
                              human(rc_info['cold_bytes']),
                              rc_info['min_age_s'])) if rc_info else 'n/a',
         'PROFILE': profile_section([args.results, args.profiles]),
-        'PROFILE_RUN': profile_run(args.profiles),
+        'PROFILE_RUN': other_run(args.profiles, 'profile',
+                                 '--profiles DIR2'),
+        'RECLAIM_RUN': other_run(args.reclaim, 'reclaim', '--reclaim DIR3'),
         'TP_NOISE': summary.get('overhead_noise', ''),
         'FINDINGS': '\n'.join('- ' + f for f in findings) + (
             '\n\nEach of these is a defect of ours to trace with `perf` in '
