@@ -115,7 +115,9 @@ static bool damon_pa_target_valid(struct damon_target *t)
  *
  * A large folio may straddle two regions.  It belongs to the region holding
  * its first page, and only that region's action touches it: one application
- * of a scheme never acts on, nor counts, a folio twice.
+ * of a scheme never acts on, nor counts, a folio twice.  The filters' count
+ * takes only its bytes inside the region, which never passes more than it
+ * has.
  */
 #define DAMON_PA_BATCH	256
 
@@ -170,15 +172,18 @@ static struct folio *damon_pa_next_folio(unsigned long *addr,
 }
 
 /*
- * Whether @s may act on @folio; if so, its bytes count as passed.  Page-out
- * leaves alone, by an implicit young filter, the folios found accessed since
- * they were last looked at (hot pages in a region judged cold as a whole):
- * reclaiming them would only have them faulted back in.  A scheme with a
- * young filter of its own decides that for itself.
+ * Whether @s may act on @folio, which starts in @r; if so, its bytes in @r
+ * count as passed.  Page-out and migrate_cold leave alone, by an implicit
+ * young filter, the folios found accessed since they were last looked at
+ * (hot pages in a region judged cold as a whole, or a hot huge page whose
+ * head lies in a cold region): moving them out of the way would only have
+ * them faulted back in, or used from the slow node.  A scheme with a young
+ * filter of its own decides that for itself.
  */
-static bool damon_pa_may_act(struct damos *s, struct folio *folio,
-			     unsigned long *sz_passed)
+static bool damon_pa_may_act(struct damos *s, struct damon_region *r,
+			     struct folio *folio, unsigned long *sz_passed)
 {
+	unsigned long start = PFN_PHYS(folio_pfn(folio));
 	struct damos_filter young = {
 		.type = DAMOS_FILTER_TYPE_YOUNG,
 		.matching = true,
@@ -186,11 +191,11 @@ static bool damon_pa_may_act(struct damos *s, struct folio *folio,
 
 	if (damos_folio_filtered_out(s, folio))
 		return false;
-	if (s->action == DAMOS_PAGEOUT &&
+	if ((s->action == DAMOS_PAGEOUT || s->action == DAMOS_MIGRATE_COLD) &&
 	    !damos_has_folio_filter(s, DAMOS_FILTER_TYPE_YOUNG) &&
 	    damos_folio_filter_match(&young, folio))
 		return false;
-	*sz_passed += folio_size(folio);
+	*sz_passed += min(start + folio_size(folio), r->ar.end) - start;
 	return true;
 }
 
@@ -204,7 +209,7 @@ static unsigned long damon_pa_pageout(struct damon_region *r,
 
 	while ((folio = damon_pa_next_folio(&addr, r))) {
 		/* isolation takes a reference of its own */
-		if (damon_pa_may_act(s, folio, sz_passed) &&
+		if (damon_pa_may_act(s, r, folio, sz_passed) &&
 		    folio_isolate_lru(folio)) {
 			list_add(&folio->lru, &isolated);
 			nr_isolated++;
@@ -234,7 +239,7 @@ static unsigned long damon_pa_lru_move(struct damon_region *r,
 	struct folio *folio;
 
 	while ((folio = damon_pa_next_folio(&addr, r))) {
-		if (damon_pa_may_act(s, folio, sz_passed)) {
+		if (damon_pa_may_act(s, r, folio, sz_passed)) {
 			if (prio)
 				folio_mark_accessed(folio);
 			else
@@ -290,7 +295,7 @@ static unsigned long damon_pa_migrate(struct damon_region *r,
 		return 0;
 
 	while ((folio = damon_pa_next_folio(&addr, r))) {
-		if (damon_pa_may_act(s, folio, sz_passed) &&
+		if (damon_pa_may_act(s, r, folio, sz_passed) &&
 		    folio_nid(folio) != nid && folio_isolate_lru(folio)) {
 			list_add_tail(&folio->lru, &isolated);
 			/* migration and putback both undo this */
@@ -323,7 +328,7 @@ static unsigned long damon_pa_stat(struct damon_region *r, struct damos *s,
 	if (!damos_has_folio_filter(s, NR_DAMOS_FILTER_TYPES))
 		return 0;
 	while ((folio = damon_pa_next_folio(&addr, r))) {
-		damon_pa_may_act(s, folio, sz_passed);
+		damon_pa_may_act(s, r, folio, sz_passed);
 		folio_put(folio);
 		cond_resched();
 	}
