@@ -1071,8 +1071,33 @@ static void damon_core_test_rand_big_span(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damon_rand(l, l + 1), l);
 }
 
+/*
+ * Spans up to 4 GiB take the 32-bit path: every value of a small span comes
+ * up, and nothing falls outside a span of exactly U32_MAX.
+ */
+static void damon_core_test_rand_small_span(struct kunit *test)
+{
+	unsigned long l = DAMON_PG(3), seen = 0, v;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		v = damon_rand(1, 10);
+		KUNIT_ASSERT_GE(test, v, 1UL);
+		KUNIT_ASSERT_LT(test, v, 10UL);
+		seen |= 1UL << v;
+	}
+	/* one of the nine values missing by chance: below 10^-14 */
+	KUNIT_EXPECT_EQ(test, seen, 0x3feUL);
+	for (i = 0; i < 64; i++) {
+		v = damon_rand(l, l + U32_MAX);
+		KUNIT_ASSERT_GE(test, v, l);
+		KUNIT_ASSERT_LT(test, v, l + U32_MAX);
+	}
+}
+
 static struct kunit_case damon_test_regions_cases[] = {
 	KUNIT_CASE(damon_core_test_rand_big_span),
+	KUNIT_CASE(damon_core_test_rand_small_span),
 	KUNIT_CASE(damon_core_test_region_lifecycle),
 	KUNIT_CASE(damon_core_test_split_region_at),
 	KUNIT_CASE(damon_core_test_split_region_at_middle),
