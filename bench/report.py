@@ -880,23 +880,33 @@ def read_profile(path, top=12):
     return out[:top] if top else out
 
 
-def profile_section(dirs):
-    """Side by side, per operations set, the kdamond's hottest symbols in
-    the first boot of each kernel that ran the "profile" scenario, found
-    in the results directories @dirs."""
+def first_profiles(dirs, fname):
+    """{kernel: (path of @fname, boot directory, "results/boot")} for the
+    first boot of each kernel that has @fname, in the results directories
+    @dirs (the first that has one wins)."""
     found = {}
     for rd in dirs:
         if not rd or not os.path.isdir(rd):
             continue
         for name in sorted(os.listdir(rd)):
             kernel = name.split('-')[0]
-            for ops in ('vaddr', 'paddr'):
-                f = os.path.join(rd, name, 'profile-%s.txt' % ops)
-                if kernel in KERNELS and os.path.isfile(f) and \
-                        (kernel, ops) not in found:
-                    found[(kernel, ops)] = (read_profile(f),
-                                            '%s/%s' % (os.path.basename(
-                                                os.path.realpath(rd)), name))
+            f = os.path.join(rd, name, fname)
+            if kernel in KERNELS and kernel not in found and \
+                    os.path.isfile(f):
+                found[kernel] = (f, os.path.join(rd, name), '%s/%s' % (
+                    os.path.basename(os.path.realpath(rd)), name))
+    return found
+
+
+def profile_section(dirs):
+    """Side by side, per operations set, the kdamond's hottest symbols in
+    the first boot of each kernel that ran the "profile" scenario, found
+    in the results directories @dirs."""
+    found = {}
+    for ops in ('vaddr', 'paddr'):
+        for kernel, (f, _, label) in first_profiles(
+                dirs, 'profile-%s.txt' % ops).items():
+            found[(kernel, ops)] = (read_profile(f), label)
     if not found:
         return '(no profile in this run: add "profile" to --scenarios)'
     parts = []
@@ -933,21 +943,13 @@ def pageout_profile_section(dirs):
     """The share of a paging-out kdamond's samples under each of
     PAGEOUT_SYMS, first boot of each kernel that has one."""
     found = {}
-    for rd in dirs:
-        if not rd or not os.path.isdir(rd):
-            continue
-        for name in sorted(os.listdir(rd)):
-            kernel = name.split('-')[0]
-            f = os.path.join(rd, name, 'profile-pageout.txt')
-            if kernel in KERNELS and os.path.isfile(f) and \
-                    kernel not in found:
-                res = load_results(os.path.join(rd, name))
-                found[kernel] = (dict((sym, pct) for pct, sym in
-                                      read_profile(f, None)),
-                                 (res.get('profile') or {}).get(
-                                     'pageout_stats') or {},
-                                 '%s/%s' % (os.path.basename(
-                                     os.path.realpath(rd)), name))
+    for kernel, (f, d, label) in first_profiles(
+            dirs, 'profile-pageout.txt').items():
+        res = load_results(d)
+        found[kernel] = (dict((sym, pct) for pct, sym in
+                              read_profile(f, None)),
+                         (res.get('profile') or {}).get('pageout_stats') or
+                         {}, label)
     if len(found) < 2:
         return '(no pageout profile in this run: add "profile" to ' \
             '--scenarios)'
