@@ -22,6 +22,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
+#include <linux/overflow.h>
 #include <linux/psi.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -1577,6 +1578,24 @@ static void damos_walk_visit(struct damon_ctx *ctx, struct damon_target *t,
 			     struct damon_region *r, struct damos *s,
 			     unsigned long sz_filter_passed);
 
+/*
+ * When an action starting at @now runs out of the time left in the charge
+ * window of @q: 0 (no limit) without a time quota.  damos_quota_left() let
+ * the action start, so some time is left.
+ */
+static ktime_t damos_act_deadline(struct damos_quota *q, ktime_t now)
+{
+	u64 budget;
+
+	if (!q->ms || check_mul_overflow((u64)q->ms, (u64)NSEC_PER_MSEC,
+					 &budget))
+		return 0;
+	budget -= min_t(u64, budget, q->charged_ns);
+	if (budget > (u64)(KTIME_MAX - now))
+		return 0;
+	return ktime_add_ns(now, budget);
+}
+
 /* Act on one region that passed the pattern, filters and score checks. */
 static void damos_apply_region(struct damon_ctx *ctx, struct damon_target *t,
 			       unsigned int target_idx, unsigned int scheme_idx,
@@ -1597,9 +1616,11 @@ static void damos_apply_region(struct damon_ctx *ctx, struct damon_target *t,
 	trace_damos_before_apply(DAMON_CTX_IDX, scheme_idx, target_idx, r,
 				 damon_nr_accesses_now(ctx, r), t->nr_regions);
 	begin = ktime_get();
+	q->act_deadline = damos_act_deadline(q, begin);
 	if (ctx->ops.apply_scheme)
 		applied = ctx->ops.apply_scheme(ctx, t, r, s,
 						&sz_filter_passed);
+	q->act_deadline = 0;
 	ns = ktime_to_ns(ktime_sub(ktime_get(), begin));
 	q->charged_ns += ns;
 	q->total_charged_ns += ns;

@@ -111,7 +111,11 @@ static bool damon_pa_target_valid(struct damon_target *t)
  * filters of the scheme exclude, and counts the bytes they let through.
  * Actions that need the folios off the LRU (reclaim, migration) isolate them
  * in batches, so that a huge region does not keep gigabytes isolated, and
- * invisible to the rest of reclaim, at once.
+ * invisible to the rest of reclaim, at once.  Between batches they stop when
+ * the scheme's time quota has run out (damos_quota_time_up()): reclaiming a
+ * batch may take milliseconds (each dirty page waits for a TLB flush on the
+ * CPUs that map it), so a batch is small enough to overrun the quota by
+ * little.
  *
  * A large folio may straddle two regions.  It belongs to the region holding
  * its first page, and only that region's action touches it: one application
@@ -119,7 +123,7 @@ static bool damon_pa_target_valid(struct damon_target *t)
  * takes only its bytes inside the region, which never passes more than it
  * has.
  */
-#define DAMON_PA_BATCH	256
+#define DAMON_PA_BATCH	32
 
 /*
  * Where to look after @addr, which holds no LRU folio.  A region may reach
@@ -218,6 +222,8 @@ static unsigned long damon_pa_pageout(struct damon_region *r,
 		if (nr_isolated == DAMON_PA_BATCH) {
 			nr_reclaimed += reclaim_pages(&isolated);
 			nr_isolated = 0;
+			if (damos_quota_time_up(s))
+				break;
 		}
 		cond_resched();
 	}
@@ -308,6 +314,8 @@ static unsigned long damon_pa_migrate(struct damon_region *r,
 		if (nr_isolated == DAMON_PA_BATCH) {
 			nr_moved += damon_pa_migrate_list(&isolated, nid);
 			nr_isolated = 0;
+			if (damos_quota_time_up(s))
+				break;
 		}
 		cond_resched();
 	}

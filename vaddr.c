@@ -504,10 +504,12 @@ static int damon_va_madv_behavior(enum damos_action action)
  * up at the first VMA that refuses the behaviour, such as the VM_PFNMAP
  * [vvar] among the libraries or an mlock()ed buffer for pageout, leaving the
  * rest of the region unadvised and what was advised unaccounted.  Regions
- * overlap few VMAs, so the extra lookups are cheap.
+ * overlap few VMAs, so the extra lookups are cheap.  Between VMAs it stops
+ * when the time quota of @s has run out.
  */
 static unsigned long damon_va_advise(struct mm_struct *mm, unsigned long start,
-				     unsigned long end, int behavior)
+				     unsigned long end, int behavior,
+				     struct damos *s)
 {
 	unsigned long applied = 0;
 
@@ -529,6 +531,8 @@ static unsigned long damon_va_advise(struct mm_struct *mm, unsigned long start,
 		if (!do_madvise(mm, start, vend - start, behavior))
 			applied += vend - start;
 		start = vend;
+		if (damos_quota_time_up(s))
+			break;
 		cond_resched();
 	}
 	return applied;
@@ -555,7 +559,7 @@ static unsigned long damon_va_apply_scheme(struct damon_ctx *ctx,
 	mm = damon_va_get_mm(t);
 	if (!mm)
 		return 0;
-	applied = damon_va_advise(mm, r->ar.start, r->ar.end, behavior);
+	applied = damon_va_advise(mm, r->ar.start, r->ar.end, behavior, s);
 	mmput(mm);
 	return applied;
 }

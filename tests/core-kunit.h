@@ -191,6 +191,8 @@ struct damon_test_action {
 	struct damon_target *t;
 	struct damos *s;
 	struct damon_addr_range ar;
+	bool time_up;
+	ktime_t deadline;
 };
 
 struct damon_test_fake_ops {
@@ -213,6 +215,8 @@ static unsigned long damon_test_fake_apply(struct damon_ctx *ctx,
 		call->t = t;
 		call->s = s;
 		call->ar = r->ar;
+		call->time_up = damos_quota_time_up(s);
+		call->deadline = s->quota.act_deadline;
 	}
 	fake->nr_calls++;
 	return mult_frac(damon_sz_region(r), fake->applied_pct, 100);
@@ -2014,6 +2018,53 @@ static void damon_core_test_quota_left(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, damos_quota_left(s), DAMON_PG(7));
 }
 
+/*
+ * An action runs with a deadline at the end of the window's time quota,
+ * which damos_quota_time_up() checks, and none without a time quota.
+ */
+static void damon_core_test_act_deadline(struct kunit *test)
+{
+	static const struct damon_test_region in[] = {
+		{ DAMON_PG(0), DAMON_PG(4), 0, 0 },
+	};
+	struct damon_ctx *ctx = damon_test_new_ctx(test);
+	struct damon_test_fake_ops *fake = damon_test_use_fake_ops(test, ctx, 100);
+	struct damon_target *t = damon_test_add_target(test, ctx, in, ARRAY_SIZE(in));
+	struct damos *s = damon_test_add_scheme(test, ctx, &damon_test_any_pattern, 0);
+	struct damos_quota *q = &s->quota;
+	ktime_t before, after;
+
+	KUNIT_EXPECT_EQ(test, damos_act_deadline(q, ktime_get()), 0);
+	q->ms = 10;
+	q->esz = DAMON_PG(100);
+	q->charged_ns = 4 * NSEC_PER_MSEC;
+	before = ktime_get();
+	damos_apply_region(ctx, t, 0, 0, damon_first_region(t), s);
+	after = ktime_get();
+	KUNIT_ASSERT_EQ(test, fake->nr_calls, 1U);
+	KUNIT_EXPECT_FALSE(test, fake->calls[0].time_up);
+	KUNIT_EXPECT_GE(test, fake->calls[0].deadline,
+			ktime_add_ns(before, 6 * NSEC_PER_MSEC));
+	KUNIT_EXPECT_LE(test, fake->calls[0].deadline,
+			ktime_add_ns(after, 6 * NSEC_PER_MSEC));
+	/* only while the action runs */
+	KUNIT_EXPECT_EQ(test, q->act_deadline, 0);
+	KUNIT_EXPECT_FALSE(test, damos_quota_time_up(s));
+
+	/* a window overspent already: the deadline is now, and passes */
+	q->charged_ns = 20 * NSEC_PER_MSEC;
+	before = ktime_get();
+	KUNIT_EXPECT_EQ(test, damos_act_deadline(q, before), before);
+	q->act_deadline = ktime_sub_ns(ktime_get(), 1);
+	KUNIT_EXPECT_TRUE(test, damos_quota_time_up(s));
+	q->act_deadline = 0;
+	/* a quota of more milliseconds than time can hold is no limit */
+	if (BITS_PER_LONG == 64) {
+		q->ms = ULONG_MAX;
+		KUNIT_EXPECT_EQ(test, damos_act_deadline(q, ktime_get()), 0);
+	}
+}
+
 /* The fake score of a region is its age. */
 static void damon_core_test_set_min_score(struct kunit *test)
 {
@@ -3057,6 +3108,7 @@ static struct kunit_case damon_test_schemes_cases[] = {
 	KUNIT_CASE(damon_core_test_core_filter_out),
 	KUNIT_CASE(damon_core_test_split_at_filters),
 	KUNIT_CASE(damon_core_test_quota_left),
+	KUNIT_CASE(damon_core_test_act_deadline),
 	KUNIT_CASE(damon_core_test_set_min_score),
 	KUNIT_CASE(damon_core_test_tune_size),
 	KUNIT_CASE(damon_core_test_goal_achievement_bp),

@@ -14,6 +14,7 @@
 #define _LINUX_DAMON_H
 
 #include <linux/completion.h>
+#include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/memcontrol.h>
 #include <linux/mutex.h>
@@ -208,6 +209,12 @@ struct damos_quota {
 	bool resume;
 	unsigned int resume_target;
 	unsigned long resume_addr;
+	/*
+	 * While the action is applied to a region under a time quota: when
+	 * the window's time runs out (see damos_quota_time_up()); 0 for no
+	 * such limit.
+	 */
+	ktime_t act_deadline;
 };
 
 /**
@@ -354,6 +361,26 @@ struct damos {
 	/* whether a damos_walk() request has seen this scheme's apply pass */
 	bool walk_completed;
 };
+
+/**
+ * damos_quota_time_up() - Whether the action under way is out of time.
+ * @s:	The scheme whose action is being applied.
+ *
+ * The core cuts a region to the bytes that the time quota is estimated to
+ * allow, but the estimate comes from past regions and may be far off for
+ * this one: the same bytes may hold no pages, or pages that each take
+ * long to reclaim.  Operations sets call this between the batches of a
+ * long action and stop early when it returns true, so that the time quota
+ * also holds within a region.
+ *
+ * Return: true if the action of @s should stop now.
+ */
+static inline bool damos_quota_time_up(struct damos *s)
+{
+	ktime_t deadline = s->quota.act_deadline;
+
+	return deadline && ktime_after(ktime_get(), deadline);
+}
 
 /**
  * enum damon_ops_id - Identifier of a registered operations set.
