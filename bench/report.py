@@ -976,6 +976,69 @@ def load_results(d):
         return {}
 
 
+def stat_tuples(x, path=()):
+    """(path, (median, min, max, n)) of every figure with a spread."""
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield from stat_tuples(v, path + (k,))
+    elif isinstance(x, (list, tuple)) and len(x) == 4 and \
+            all(isinstance(v, (int, float)) for v in x) and x[3] > 1:
+        yield path, x
+
+
+def reproducibility(summary, path):
+    """How this run's figures compare with those of the run whose summary
+    @path holds (the one before, as committed), written as a sentence;
+    kept when the report of the same run is written again."""
+    try:
+        with open(path) as f:
+            prev = json.load(f)
+    except (OSError, ValueError):
+        return 'no earlier run to compare with'
+    if prev.get('results') == summary['results']:
+        return prev.get('reproducibility', 'n/a')
+    old, new = {}, {}
+    for sec in ('overhead', 'scaling', 'accuracy'):
+        old.update(stat_tuples(prev.get(sec, {}), (sec,)))
+        new.update(stat_tuples(summary.get(sec, {}), (sec,)))
+    inside, outside = 0, []
+    r_inside, r_outside = 0, []
+    for p, st in new.items():
+        o = old.get(p)
+        if not o:
+            continue
+        if o[1] <= st[0] <= o[2]:
+            inside += 1
+        else:
+            outside.append('/'.join(p))
+        if 'ours' not in p:
+            continue
+        # the ratio ours/upstream, against the range of ratios the
+        # earlier run's spreads allow
+        up = tuple('upstream' if x == 'ours' else x for x in p)
+        nu, ou = new.get(up), old.get(up)
+        if not nu or not ou or nu[0] <= 0 or ou[1] <= 0 or ou[2] <= 0:
+            continue
+        if o[1] / ou[2] <= st[0] / nu[0] <= o[2] / ou[1]:
+            r_inside += 1
+        else:
+            r_outside.append('/'.join(x for x in p if x != 'ours'))
+    pp = prev.get('params', {})
+    return ('of the %d figures of the overhead, scaling and accuracy '
+            'tables that the run before (commit %s%s) measured too, %d have '
+            'their median within the range of that run%s.  Of the %d ratios '
+            'ours/upstream among them, %d lie within the range that run\'s '
+            'spreads allow (its smallest ours over its largest upstream to '
+            'its largest over its smallest)%s' % (
+                inside + len(outside), pp.get('commit', '?')[:12],
+                ', results `%s`' % prev['results'] if prev.get('results')
+                else '', inside,
+                '; outside it: ' + ', '.join('`%s`' % o for o in outside)
+                if outside else '', r_inside + len(r_outside), r_inside,
+                '; outside it: ' + ', '.join('`%s`' % o for o in r_outside)
+                if r_outside else ''))
+
+
 def other_run(other, scenario, option):
     """How the figures of @scenario taken from another run (@option) were
     made."""
@@ -1037,8 +1100,10 @@ def main():
         summary['reclaim_boots'] = {n: r.get('reclaim')
                                     for n, k, m, d, r in rc_boots}
     rc_table, rc_info = reclaim_section(rc_boots, summary, findings)
-    with open(os.path.join(repo, 'bench', 'results', 'summary.json'),
-              'w') as f:
+    summary_path = os.path.join(repo, 'bench', 'results', 'summary.json')
+    summary['results'] = os.path.basename(os.path.realpath(args.results))
+    summary['reproducibility'] = reproducibility(summary, summary_path)
+    with open(summary_path, 'w') as f:
         json.dump(summary, f, indent=1, sort_keys=True, default=str)
     tmpl_path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                              'BENCHMARKS.md.in')
@@ -1084,12 +1149,15 @@ def main():
                              human(rc_info['cold_bytes']),
                              rc_info['min_age_s'])) if rc_info else 'n/a',
         'PROFILE': profile_section([args.results, args.profiles]),
-        'PAGEOUT_PROFILE': pageout_profile_section([args.results,
+        # paging out is what a --reclaim run is made again for
+        'PAGEOUT_PROFILE': pageout_profile_section([args.reclaim,
+                                                    args.results,
                                                     args.profiles]),
         'PROFILE_RUN': other_run(args.profiles, 'profile',
                                  '--profiles DIR2'),
         'RECLAIM_RUN': other_run(args.reclaim, 'reclaim', '--reclaim DIR3'),
         'TP_NOISE': summary.get('overhead_noise', ''),
+        'REPRO': summary['reproducibility'],
         'FINDINGS': '\n'.join('- ' + f for f in findings) + (
             '\n\nEach of these is a defect of ours to trace with `perf` in '
             'the guest (see "Where the kdamond spends its time") and to fix '
