@@ -540,21 +540,38 @@ def reclaim_params(min_age_us):
             ('wmarks_mid', 400), ('wmarks_low', 200)]
 
 
+def reclaim_workload(mem):
+    """The reclaim workload's buffers for a guest whose meminfo() is
+    @mem: (wgen -b arguments, hot, warm and cold bytes).  Free memory
+    (MemFree/MemTotal) must fall below wmarks_mid (40%) for the scheme to
+    start, and stay above wmarks_low (20%): the workload takes what brings
+    free memory to about 30% of the guest's."""
+    want = mem['MemFree'] - 0.30 * mem['MemTotal']
+    hot = warm_ = 64 * MIB
+    cold = max(128 * MIB, int(want - hot - warm_) // (2 * MIB) * (2 * MIB))
+    return (['-b', 'hot:%d' % hot, '-b', 'warm:%d' % warm_,
+             '-b', 'cold:%d' % cold], hot, warm_, cold)
+
+
+def start_sysfs_pageout(min_age):
+    """A paddr kdamond over the biggest System RAM range with the
+    equivalent of damon_reclaim's scheme (sysfs_pageout_scheme()), on."""
+    da.reset()
+    kd = da.Kdamond(0).setup('paddr', [paddr_target()], sample_us=5000,
+                             aggr_us=100000, update_us=1000000,
+                             nr_regions=(10, 1000), schemes=[{}])
+    sysfs_pageout_scheme(kd, min_age)
+    kd.cmd('on')
+    return kd
+
+
 def reclaim(scale):
     """damon_reclaim with the seed's example 3, a sysfs pageout scheme
     doing the same, and no DAMON at all, on the same workload."""
     min_age = SCALES[scale]['rc_min_age']
     run_s = min_age + SCALES[scale]['rc_after']
     mem = meminfo()
-    # Free memory (MemFree/MemTotal) must fall below wmarks_mid (40%) for
-    # the scheme to start, and stay above wmarks_low (20%): the workload
-    # takes what brings free memory to about 30% of the guest's.
-    want = mem['MemFree'] - 0.30 * mem['MemTotal']
-    hot = 64 * MIB
-    warm_ = 64 * MIB
-    cold = max(128 * MIB, int(want - hot - warm_) // (2 * MIB) * (2 * MIB))
-    bufs = ['-b', 'hot:%d' % hot, '-b', 'warm:%d' % warm_,
-            '-b', 'cold:%d' % cold]
+    bufs, hot, warm_, cold = reclaim_workload(mem)
     out = []
     modes = ['none', 'damon_reclaim', 'sysfs_pageout']
     for mode in modes:
@@ -590,13 +607,7 @@ def reclaim_run(mode, bufs, secs, min_age):
                 RECLAIM, 'kdamond_pid'))) > 0 and int(da.read(
                     os.path.join(RECLAIM, 'kdamond_pid'))), 10)
         elif mode == 'sysfs_pageout':
-            da.reset()
-            kd = da.Kdamond(0).setup('paddr', [paddr_target()],
-                                     sample_us=5000, aggr_us=100000,
-                                     update_us=1000000,
-                                     nr_regions=(10, 1000), schemes=[{}])
-            sysfs_pageout_scheme(kd, min_age)
-            kd.cmd('on')
+            kd = start_sysfs_pageout(min_age)
             pid = kd.pid()
         c0 = cpu_time(pid) if pid else None
         t0 = time.monotonic()
@@ -746,22 +757,11 @@ def profile_pageout():
     workload and sysfs scheme, with a min_age of 5 s so that it gets to
     work soon.  Reported with children, so that the time under the
     action and under what it calls (reclaim, TLB flushes) shows."""
-    mem = meminfo()
-    hot = warm_ = 64 * MIB
-    cold = max(128 * MIB, int(mem['MemFree'] - 0.30 * mem['MemTotal'] -
-                              hot - warm_) // (2 * MIB) * (2 * MIB))
+    bufs, _, _, cold = reclaim_workload(meminfo())
     data = '/tmp/perf-pageout.data'
     with dm.Swap(size=2 * cold):
-        with Wgen(['-P', 0, '-t', 40, '-p', '40:1,16,0', '-b',
-                   'hot:%d' % hot, '-b', 'warm:%d' % warm_, '-b',
-                   'cold:%d' % cold]):
-            da.reset()
-            kd = da.Kdamond(0).setup('paddr', [paddr_target()],
-                                     sample_us=5000, aggr_us=100000,
-                                     update_us=1000000,
-                                     nr_regions=(10, 1000), schemes=[{}])
-            sysfs_pageout_scheme(kd, 5)
-            kd.cmd('on')
+        with Wgen(['-P', 0, '-t', 40, '-p', '40:1,16,0'] + bufs):
+            kd = start_sysfs_pageout(5)
             time.sleep(8)
             perf_record(kd.pid(), 20, data)
             kd.cmd('update_schemes_stats')

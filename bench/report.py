@@ -56,11 +56,9 @@ def load(results_dir):
     boots = []
     for name in sorted(os.listdir(results_dir)):
         d = os.path.join(results_dir, name)
-        rj = os.path.join(d, 'results.json')
-        if not os.path.isfile(rj):
+        if not os.path.isfile(os.path.join(d, 'results.json')):
             continue
-        with open(rj) as f:
-            res = json.load(f)
+        res = load_results(d)
         try:
             with open(os.path.join(d, 'run-status')) as f:
                 res['run_status'] = int(f.read().strip() or -1)
@@ -971,8 +969,11 @@ def pageout_profile_section(dirs):
              '`%s`: %s' % (sym, what.strip()),
              '%.1f%%' % u[0].get(sym, 0.0), '%.1f%%' % o[0].get(sym, 0.0)]
             for sym, what in PAGEOUT_SYMS]
-    for key, what in (('sz_applied', 'paged out while profiled (KiB)'),
-                      ('qt_exceeds', 'quota windows that ran out')):
+    # the scheme's stats count from its start, 8 s before the profile
+    for key, what in (('sz_applied', 'paged out from the scheme\'s start '
+                       'to the profile\'s end (KiB)'),
+                      ('qt_exceeds', 'quota windows that ran out in that '
+                       'time')):
         rows.append([what] + ['%d' % (k[1][key] // (1024 if key ==
                                                      'sz_applied' else 1))
                               if key in k[1] else 'n/a' for k in (u, o)])
@@ -982,6 +983,7 @@ def pageout_profile_section(dirs):
 
 
 def load_results(d):
+    """The results.json of the boot directory @d; {} if it has none."""
     try:
         with open(os.path.join(d, 'results.json')) as f:
             return json.load(f)
