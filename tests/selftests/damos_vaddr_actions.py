@@ -111,7 +111,10 @@ def stage_pageout(kd, wl):
     poll = dm.Poll(lambda: dm.Pages(wl.pid, wl['cold']),
                    lambda p: p.swapped_frac >= 0.9, 120)
     cold = poll.value
-    applied = sz_applied(kd) - applied0
+    # a region's bytes are counted when the action over it ends, which may
+    # be a little after its last page shows swapped
+    applied = dm.Poll(lambda: sz_applied(kd) - applied0,
+                      lambda a: a >= 0.9 * wl.size('cold'), 30).value
     hots = []
     for _ in range(3):
         hots.append(dm.Pages(wl.pid, wl['hot']))

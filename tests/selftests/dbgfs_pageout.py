@@ -24,6 +24,19 @@ TIME_LIMIT = 150
 HOT_KIB = 2048
 COLD_KIB = 65536
 
+
+def applied_stats():
+    """The scheme's statistics once they show half the cold buffer applied,
+    or after 30 seconds."""
+    def read():
+        stats = dd.scheme_stats(dd.read('schemes'))
+        done = len(stats) == 1 and \
+            stats[0]['sz_applied'] * 2 >= COLD_KIB * 1024
+        return stats if done else None
+    return da.wait_until(read, 30, 1) or \
+        dd.scheme_stats(dd.read('schemes'))
+
+
 tap = da.Tap('dbgfs_pageout: a debugfs pageout scheme pages out the cold '
              'buffer')
 dd.require()

@@ -66,6 +66,8 @@ MARGIN_US = 20000000
 # and a limit of wall clock time, whatever the kdamond does
 WALL_LIMIT = 420
 SWAPPED_ENOUGH = 0.8
+# an action over one ~150 MiB region at ~1.5 MiB/s, with room
+STATS_WAIT = 150
 
 
 def watch_reclaim(tap, m, w, clock, started, limit_aggrs):
@@ -94,6 +96,18 @@ def watch_reclaim(tap, m, w, clock, started, limit_aggrs):
         if swap >= SWAPPED_ENOUGH * cold_sz or aggrs >= limit_aggrs or \
                 now >= WALL_LIMIT:
             return first_swap, last
+
+
+def settled_stats(m, swap):
+    """The module's statistics once they account for @swap, or after
+    STATS_WAIT seconds.  A region's bytes are added when the action over
+    the whole region ends, and one region can hold all of the cold buffer:
+    VmSwap may pass the threshold while the action is halfway through it."""
+    def caught_up():
+        stats = m.stats()
+        return stats if stats['bytes_reclaimed_regions'] >= 0.9 * swap \
+            else None
+    return da.wait_until(caught_up, STATS_WAIT, 1) or m.stats()
 
 
 def scaled_wmarks(permil, rise):
@@ -185,6 +199,10 @@ def run_seed(tap, m, w, clock):
            'the cold buffer\'s pages are swapped out (pagemap)',
            'cold: %s' % cold)
     tap.diag('cold (every 8th page): %s' % cold)
+    waited = time.monotonic()
+    stats = settled_stats(m, swap)
+    tap.diag('statistics read %.0fs after VmSwap: %s' %
+             (time.monotonic() - waited, stats))
     reclaimed = stats['bytes_reclaimed_regions']
     tap.ok(reclaimed >= 0.9 * swap and stats['nr_reclaimed_regions'] > 0,
            'bytes_reclaimed_regions (%s) accounts for VmSwap' %

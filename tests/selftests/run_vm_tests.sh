@@ -69,7 +69,7 @@ tests=(
 	"module_params 300"
 	"module_storms 600"
 	"lru_sort_seed_example 480"
-	"reclaim_seed_example 480"
+	"reclaim_seed_example 660"
 )
 
 # Kernel log lines that mean trouble, whichever test provoked them.
