@@ -13,8 +13,8 @@ on, commits, and sends every state keyword.
 
 Checks: a refused write leaves the value it had; whatever was accepted
 either runs or is refused at on/commit (and then the old configuration
-still runs, with the same kdamond); the kernel log stays clean (the runner
-checks it).  Seeded (DAMON_FUZZ_SEED) and bounded (DAMON_FUZZ_WRITES,
+still runs, with the same kdamond); no round of writes blocks; the kernel
+log stays clean (the runner checks it).  Seeded (DAMON_FUZZ_SEED) and bounded (DAMON_FUZZ_WRITES,
 DAMON_FUZZ_SECONDS); it prints what it tried.
 """
 
@@ -29,6 +29,12 @@ import damon_admin as da
 SEED = int(os.environ.get('DAMON_FUZZ_SEED', '20261201'))
 WRITES = int(os.environ.get('DAMON_FUZZ_WRITES', '20000'))
 SECONDS = int(os.environ.get('DAMON_FUZZ_SECONDS', '480'))
+# How many writes the emulated guest gets through in SECONDS depends on the
+# host and its load (here 36 to 45 a second): half of WRITES is enough to
+# have hit every file many times.  That nothing blocks is checked round by
+# round instead: a round is at most 40 writes and a few commands.
+MIN_WRITES = WRITES // 2
+ROUND_LIMIT = 60
 
 STATE_WORDS = ['on', 'off', 'commit', 'commit_schemes_quota_goals',
                'update_schemes_stats', 'update_schemes_tried_regions',
@@ -164,8 +170,10 @@ tap.diag('%d admin files, %d module parameters; %d writes or %d s' %
 deadline = time.monotonic() + SECONDS
 rounds = 0
 next_report = 10000
+slowest = (0, 0)
 while counts['writes'] < WRITES and time.monotonic() < deadline:
     rounds += 1
+    round_start = time.monotonic()
     if counts['writes'] >= next_report:
         # long runs (the soak): how far it got, should the run be cut; the
         # kernel log reaches the host's console.log while the test runs
@@ -250,12 +258,17 @@ while counts['writes'] < WRITES and time.monotonic() < deadline:
         stale = True
     if stale:
         files = writable_files(da.ADMIN)
+    slowest = max(slowest, (time.monotonic() - round_start, rounds))
 
 tap.diag('tried %d writes in %d rounds: %s' % (counts['writes'], rounds,
                                                counts))
-tap.ok(counts['writes'] >= WRITES,
-       'the fuzzer got through its %d writes within %d s' % (WRITES, SECONDS),
-       '%d' % counts['writes'])
+tap.diag('slowest round: %.1f s (round %d)' % slowest)
+tap.ok(counts['writes'] >= MIN_WRITES,
+       'the fuzzer got through at least %d of its %d writes within %d s' %
+       (MIN_WRITES, WRITES, SECONDS), '%d' % counts['writes'])
+tap.ok(slowest[0] < ROUND_LIMIT,
+       'no round of writes took %d s or more: nothing blocks' % ROUND_LIMIT,
+       '%.1f s' % slowest[0])
 tap.ok(not problems, 'refused writes and commits change nothing',
        '\n'.join(problems))
 tap.ok(counts['on_ok'] and counts['commit_ok'] and counts['commit_refused'],
