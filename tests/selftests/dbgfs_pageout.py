@@ -16,6 +16,7 @@ import time
 
 import damon_admin as da
 import damon_dbgfs as dd
+import damon_measure as dm
 
 SAMPLE_US = 10000
 AGGR_US = 200000
@@ -23,18 +24,6 @@ MIN_AGE = 5			# aggregation intervals: one second
 TIME_LIMIT = 150
 HOT_KIB = 2048
 COLD_KIB = 65536
-
-
-def applied_stats():
-    """The scheme's statistics once they show half the cold buffer applied,
-    or after 30 seconds."""
-    def read():
-        stats = dd.scheme_stats(dd.read('schemes'))
-        done = len(stats) == 1 and \
-            stats[0]['sz_applied'] * 2 >= COLD_KIB * 1024
-        return stats if done else None
-    return da.wait_until(read, 30, 1) or \
-        dd.scheme_stats(dd.read('schemes'))
 
 
 tap = da.Tap('dbgfs_pageout: a debugfs pageout scheme pages out the cold '
@@ -78,7 +67,11 @@ try:
         hot = dd.smaps_kib(wl.pid, wl.hot[0])
         tap.diag('after %.0fs: cold %s, hot %s' %
                  (time.monotonic() - start, cold, hot))
-        stats = dd.scheme_stats(dd.read('schemes'))
+        # the statistics count a region when the action over it ends,
+        # which may be a little after its pages left memory
+        stats = dm.Poll(lambda: dd.scheme_stats(dd.read('schemes')),
+                        lambda st: len(st) == 1 and
+                        st[0]['sz_applied'] * 2 >= COLD_KIB * 1024, 30).value
         tap.diag('scheme statistics: %s' % stats)
 
         tap.ok(cold.get('Rss', COLD_KIB) * 4 <= COLD_KIB,

@@ -14,8 +14,8 @@ on, commits, and sends every state keyword.
 Checks: a refused write leaves the value it had; whatever was accepted
 either runs or is refused at on/commit (and then the old configuration
 still runs, with the same kdamond); no round of writes blocks; the kernel
-log stays clean (the runner checks it).  Seeded (DAMON_FUZZ_SEED) and bounded (DAMON_FUZZ_WRITES,
-DAMON_FUZZ_SECONDS); it prints what it tried.
+log stays clean (the runner checks it).  Seeded (DAMON_FUZZ_SEED) and
+bounded (DAMON_FUZZ_WRITES, DAMON_FUZZ_SECONDS); it prints what it tried.
 """
 
 import errno

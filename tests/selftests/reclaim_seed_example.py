@@ -51,6 +51,7 @@ which shows the first half could have failed.
 import time
 
 import damon_admin as da
+import damon_measure as dm
 import damon_modules_lib as ml
 
 MIN_AGE_US = 30000000
@@ -96,18 +97,6 @@ def watch_reclaim(tap, m, w, clock, started, limit_aggrs):
         if swap >= SWAPPED_ENOUGH * cold_sz or aggrs >= limit_aggrs or \
                 now >= WALL_LIMIT:
             return first_swap, last
-
-
-def settled_stats(m, swap):
-    """The module's statistics once they account for @swap, or after
-    STATS_WAIT seconds.  A region's bytes are added when the action over
-    the whole region ends, and one region can hold all of the cold buffer:
-    VmSwap may pass the threshold while the action is halfway through it."""
-    def caught_up():
-        stats = m.stats()
-        return stats if stats['bytes_reclaimed_regions'] >= 0.9 * swap \
-            else None
-    return da.wait_until(caught_up, STATS_WAIT, 1) or m.stats()
 
 
 def scaled_wmarks(permil, rise):
@@ -199,10 +188,14 @@ def run_seed(tap, m, w, clock):
            'the cold buffer\'s pages are swapped out (pagemap)',
            'cold: %s' % cold)
     tap.diag('cold (every 8th page): %s' % cold)
-    waited = time.monotonic()
-    stats = settled_stats(m, swap)
-    tap.diag('statistics read %.0fs after VmSwap: %s' %
-             (time.monotonic() - waited, stats))
+    # a region's bytes are added when the action over the whole region
+    # ends, and one region can hold all of the cold buffer: VmSwap may
+    # pass the threshold while the action is halfway through it
+    poll = dm.Poll(m.stats,
+                   lambda st: st['bytes_reclaimed_regions'] >= 0.9 * swap,
+                   STATS_WAIT)
+    stats = poll.value
+    tap.diag('statistics read %.0fs after VmSwap: %s' % (poll.seconds, stats))
     reclaimed = stats['bytes_reclaimed_regions']
     tap.ok(reclaimed >= 0.9 * swap and stats['nr_reclaimed_regions'] > 0,
            'bytes_reclaimed_regions (%s) accounts for VmSwap' %
